@@ -1,0 +1,1 @@
+"""The zhbert Gradio demo."""

@@ -1,0 +1,62 @@
+"""WholeWordMaskCollator against transformers' token-level DataCollatorForLanguageModeling, same batches.
+
+python benchmarks/collator.py [--lines 3000] [--batch-size 32] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from _common import header, interleaved, law_lines
+from transformers import AutoTokenizer, DataCollatorForLanguageModeling
+
+from zhbert import JiebaSegmenter, WholeWordMaskCollator, wwm_features
+from zhbert.resources import BERT_BASE_CHINESE_DIR
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--lines", type=int, default=3000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    header("collator: batches/s on the legal corpus")
+
+    tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
+    features = wwm_features(law_lines(args.lines), tokenizer, JiebaSegmenter(), max_length=args.max_length)
+    plain = [{k: f[k] for k in ("input_ids", "attention_mask", "token_type_ids")} for f in features]
+    size = args.batch_size
+    ours_batches = [features[i : i + size] for i in range(0, len(features), size)]
+    theirs_batches = [plain[i : i + size] for i in range(0, len(plain), size)]
+
+    ours = WholeWordMaskCollator(tokenizer, seed=0)
+    ours_ngram = WholeWordMaskCollator(tokenizer, seed=0, max_ngram=4)
+    theirs = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=0, return_tensors="pt")
+
+    def run(collator, batches):
+        return lambda: [collator(b) for b in batches]
+
+    timing = interleaved(
+        {
+            "theirs": run(theirs, theirs_batches),
+            "ours": run(ours, ours_batches),
+            "ngram": run(ours_ngram, ours_batches),
+        },
+        args.repeats,
+    )
+    n = len(ours_batches)
+    print(f"batches: {n} of {size}, max_length {args.max_length}, {args.repeats} interleaved rounds")
+    print(f"{'collator':58s} {'ms/batch (best)':>16s} {'speed-up (best, median)':>24s}")
+    for label, key in (
+        ("transformers DataCollatorForLanguageModeling (token-level)", "theirs"),
+        ("zhbert WholeWordMaskCollator (whole words)", "ours"),
+        ("zhbert WholeWordMaskCollator (max_ngram=4)", "ngram"),
+    ):
+        best, median = timing[key]
+        ratio = f"{timing['theirs'][0] / best:.2f}x, {timing['theirs'][1] / median:.2f}x"
+        print(f"{label:58s} {1e3 * best / n:16.3f} {ratio:>24s}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Session fixtures: the real bert-base-chinese vocab, tiny models built from it, a real LTP legacy model
+trained on SIGHAN 2005 gold, and real lines from the shared corpora."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("ZHBERT_SHARED_DATA", REPO.parent / "shared" / "data"))
+TEST_DATA = Path(__file__).resolve().parent / "data"
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: the tests read the shared data beside the repository")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from zhbert.resources import BERT_BASE_CHINESE_DIR
+
+    return AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
+
+
+@pytest.fixture(scope="session")
+def tiny_mlm_dir(tmp_path_factory, tokenizer) -> Path:
+    """A 2-layer, hidden-64 BertForMaskedLM on the real 21,128-token vocab, saved like any checkpoint."""
+    import torch
+    from transformers import BertConfig, BertForMaskedLM
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=512,
+    )
+    path = tmp_path_factory.mktemp("tiny-mlm")
+    BertForMaskedLM(config).save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ltp_model_dir(tmp_path_factory) -> Path:
+    """A real LTP legacy perceptron segmenter, trained in seconds on the PKU and MSR gold files."""
+    from ltp_extension.perceptron import CWSTrainer
+
+    work = tmp_path_factory.mktemp("ltp-cws")
+    lines = []
+    for name in ("pku_test_gold.utf8", "msr_test_gold.utf8"):
+        text = shared("icwb2_sighan2005", name).read_text(encoding="utf-8")
+        lines += [" ".join(line.split()) for line in text.splitlines() if line.strip()]
+    random.Random(0).shuffle(lines)
+    (work / "train.txt").write_text("\n".join(lines[:-500]) + "\n", encoding="utf-8")
+    (work / "dev.txt").write_text("\n".join(lines[-500:]) + "\n", encoding="utf-8")
+    trainer = CWSTrainer()
+    trainer.epoch = 3
+    trainer.load_train_data(str(work / "train.txt"))
+    trainer.load_eval_data(str(work / "dev.txt"))
+    model = trainer.train()
+    model_dir = work / "model"
+    model_dir.mkdir()
+    model.save(str(model_dir / "cws_model.bin"))
+    # "nerual" is LTP's own spelling of the key.
+    (model_dir / "config.json").write_text(json.dumps({"nerual": False, "tasks": {"cws": "cws_model.bin"}}))
+    return model_dir
+
+
+@pytest.fixture(scope="session")
+def law_lines() -> list[str]:
+    """3,000 random paragraphs of the legal corpus (fixed seed)."""
+    text = shared("law_corpus_zh", "law_corpus.txt").read_text(encoding="utf-8")
+    lines = [line for line in text.split("\n") if line.strip()]
+    return random.Random(0).sample(lines, 3000)
+
+
+@pytest.fixture(scope="session")
+def resume_sentences() -> list[str]:
+    """Sentences of the Resume NER training file, characters joined."""
+    sentences, chars = [], []
+    for line in shared("resume_ner", "train.char.bmes").read_text(encoding="utf-8").split("\n"):
+        if line.strip():
+            chars.append(line.split(" ")[0])
+        elif chars:
+            sentences.append("".join(chars))
+            chars = []
+    return sentences

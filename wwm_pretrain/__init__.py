@@ -1,0 +1,1 @@
+"""Domain-adaptive continued pretraining with whole-word masking (see the README)."""
