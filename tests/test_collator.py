@@ -221,3 +221,16 @@ def test_trainer_keeps_word_ids_with_default_arguments(tiny_mlm_dir, tokenizer, 
     # Or keep every column.
     result = trainer_for(tiny_mlm_dir, tokenizer, dataset, tmp_path, remove_unused_columns=False).train()
     assert result.global_step == 3
+
+
+def test_example_ids_make_masking_a_function_of_the_batch(tokenizer, law_features):
+    rows = [{**f, "idx": i} for i, f in enumerate(law_features[:64])]
+    collator = WholeWordMaskCollator(tokenizer, seed=11)
+    first = collator(rows[:32])
+    collator(rows[32:])  # whatever came before does not matter
+    again = collator(rows[:32])
+    assert torch.equal(first["labels"], again["labels"]) and torch.equal(first["input_ids"], again["input_ids"])
+    other = WholeWordMaskCollator(tokenizer, seed=12)(rows[:32])
+    assert not torch.equal(first["labels"], other["labels"])
+    shifted = collator([{**r, "idx": r["idx"] + 1000} for r in rows[:32]])
+    assert not torch.equal(first["labels"], shifted["labels"])

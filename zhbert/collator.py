@@ -12,6 +12,7 @@ probability that makes the expected masked fraction exactly ``mlm_probability``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -40,7 +41,9 @@ class WholeWordMaskCollator:
             ``max_ngram`` and renormalised).
         pad_to_multiple_of: pad the sequence length up to a multiple of this.
         seed: seed of the collator's own random stream; ``None`` uses torch's global generator. DataLoader
-            workers each get a distinct, reproducible stream.
+            workers each get a distinct, reproducible stream. When every feature carries an integer ``idx``
+            (its row in the dataset), the masking of a batch depends only on ``seed`` and those indices, so a
+            run resumed from a checkpoint, or an evaluation repeated, sees exactly the same masks.
         replace_per_word: draw the [MASK] / random / unchanged choice once per masked word instead of per token.
     """
 
@@ -110,7 +113,10 @@ class WholeWordMaskCollator:
 
     # -- randomness -------------------------------------------------------------------------------------
 
-    def _rng(self) -> torch.Generator | None:
+    def _rng(self, example_ids: Sequence[int] | None = None) -> torch.Generator | None:
+        if self.seed is not None and example_ids is not None:
+            digest = hashlib.blake2b(np.asarray([self.seed, *example_ids], dtype=np.int64).tobytes(), digest_size=8)
+            return torch.Generator().manual_seed(int.from_bytes(digest.digest(), "little") & (2**63 - 1))
         if self.seed is None:
             return None  # torch's global generator: seeded by Trainer, and per worker by DataLoader
         info = torch.utils.data.get_worker_info()
@@ -165,9 +171,14 @@ class WholeWordMaskCollator:
 
     # -- masking ----------------------------------------------------------------------------------------
 
-    def mask_whole_words(self, input_ids: torch.Tensor, word_ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Mask whole words of a padded batch; returns new ``(input_ids, labels)``, inputs untouched."""
-        gen = self._rng()
+    def mask_whole_words(
+        self, input_ids: torch.Tensor, word_ids: torch.Tensor, example_ids: Sequence[int] | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mask whole words of a padded batch; returns new ``(input_ids, labels)``, inputs untouched.
+
+        With ``example_ids`` and a ``seed``, the draw depends only on the seed and those ids.
+        """
+        gen = self._rng(example_ids)
         batch, width = input_ids.shape
         maskable = (word_ids >= 0) & ~torch.isin(input_ids, self._special_ids)  # (B, T)
         n_words = int(word_ids.max().item()) + 1 if word_ids.numel() else 0
@@ -225,7 +236,8 @@ class WholeWordMaskCollator:
 
     def __call__(self, features: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
         padded = self._pad(features)
-        input_ids, labels = self.mask_whole_words(padded["input_ids"], padded["word_ids"])
+        example_ids = [int(f["idx"]) for f in features] if all("idx" in f for f in features) else None
+        input_ids, labels = self.mask_whole_words(padded["input_ids"], padded["word_ids"], example_ids)
         return {
             "input_ids": input_ids,
             "attention_mask": padded["attention_mask"],

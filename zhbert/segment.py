@@ -29,6 +29,7 @@ __all__ = [
     "check_texts",
     "get_segmenter",
     "read_user_dict",
+    "split_long_text",
 ]
 
 _JOIN = "\x00"
@@ -89,6 +90,24 @@ def restore_text(text: str, words: Sequence[str], index: int = 0) -> list[str]:
             raise ValueError(f"texts[{index}]: the segmenter dropped {text[pos : pos + 20]!r} at character {pos}")
         out.append(text[pos:])
     return out
+
+
+def split_long_text(text: str, max_chars: int | None) -> list[str]:
+    """Split ``text`` into pieces of at most ``max_chars``, at sentence ends where one lies in the last 3/4.
+
+    ``"".join(pieces) == text``; ``max_chars=None`` keeps the text whole.
+    """
+    if max_chars is None or len(text) <= max_chars:
+        return [text]
+    pieces, start = [], 0
+    while len(text) - start > max_chars:
+        window = text[start : start + max_chars]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > max_chars // 4 else max_chars
+        pieces.append(text[start : start + cut])
+        start += cut
+    pieces.append(text[start:])
+    return pieces
 
 
 class Segmenter(ABC):
@@ -329,26 +348,12 @@ class LtpSegmenter(Segmenter):
             self._model = model
         return self._model
 
-    def _pieces(self, text: str) -> list[str]:
-        limit = self.max_chars
-        if limit is None or len(text) <= limit:
-            return [text]
-        pieces, start = [], 0
-        while len(text) - start > limit:
-            window = text[start : start + limit]
-            ends = [m.end() for m in _SENTENCE_END.finditer(window)]
-            cut = ends[-1] if ends and ends[-1] > limit // 4 else limit
-            pieces.append(text[start : start + cut])
-            start += cut
-        pieces.append(text[start:])
-        return pieces
-
     def _cut(self, texts: list[str]) -> list[list[str]]:
         model = self._backend()
         owners: list[int] = []
         pieces: list[str] = []
         for i, text in enumerate(texts):
-            for piece in self._pieces(text):
+            for piece in split_long_text(text, self.max_chars):
                 owners.append(i)
                 pieces.append(piece)
         out: list[list[str]] = [[] for _ in texts]
