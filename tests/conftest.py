@@ -97,3 +97,29 @@ def resume_sentences() -> list[str]:
             sentences.append("".join(chars))
             chars = []
     return sentences
+
+
+@pytest.fixture(scope="session")
+def tiny_config_dir(tmp_path_factory, tokenizer) -> Path:
+    """A 2-layer, hidden-64 BERT config on the real vocab, for training from scratch."""
+    from transformers import BertConfig
+
+    path = tmp_path_factory.mktemp("tiny-config")
+    BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=512,
+    ).save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def law_txt(tmp_path_factory) -> Path:
+    """The first 4,000 lines of the legal corpus (documents separated by blank lines), as a .txt corpus."""
+    lines = shared("law_corpus_zh", "law_corpus.txt").read_text(encoding="utf-8").split("\n")[:4000]
+    path = tmp_path_factory.mktemp("law") / "law.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,105 @@
+"""The masked-LM model for continued pretraining: loss computed only at masked positions, and checks of the
+MLM head.
+
+``with_sparse_mlm_loss(model)`` makes a ``*ForMaskedLM`` gather the hidden states of masked tokens before the
+vocabulary projection: a batch of B x T tokens with 15% masked projects 0.15 * B * T rows instead of B * T. The
+loss equals the dense loss; the model keeps its class name, parameters and ``save_pretrained`` output, so what
+is saved is a plain checkpoint that ``AutoModelForMaskedLM`` loads.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from transformers.modeling_outputs import MaskedLMOutput
+
+__all__ = ["head_parameters", "mlm_head", "mlm_head_quality", "with_sparse_mlm_loss"]
+
+_SPARSE_CLASSES: dict[type, type] = {}
+
+
+def mlm_head(model: nn.Module) -> nn.Module:
+    """The module that turns hidden states into vocabulary logits (BERT ``cls``, RoBERTa-style ``lm_head``)."""
+    for name in ("cls", "lm_head"):
+        head = getattr(model, name, None)
+        if isinstance(head, nn.Module):
+            return head
+    raise ValueError(f"{type(model).__name__} has no MLM head named 'cls' or 'lm_head'")
+
+
+def head_parameters(model: nn.Module) -> list[nn.Parameter]:
+    """Parameters that belong to the MLM head alone (the decoder weight is tied to the input embeddings)."""
+    embedding = model.get_input_embeddings().weight  # type: ignore[operator]
+    return [p for p in mlm_head(model).parameters() if p is not embedding]
+
+
+class _SparseMLMLoss:
+    """Mixed in front of a ``*ForMaskedLM`` class; see ``with_sparse_mlm_loss``."""
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        num_items_in_batch: torch.Tensor | int | None = None,
+        **kwargs: Any,
+    ) -> MaskedLMOutput:
+        """With ``labels``: ``loss`` over masked tokens, ``logits`` only for them, shape (M, V) in the order
+        of ``labels[labels != -100]``. Without: the model's usual dense output."""
+        model: Any = self
+        if labels is None:
+            return super().forward(  # type: ignore[misc]
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs
+            )
+        hidden = model.base_model(
+            input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, return_dict=True
+        ).last_hidden_state  # (B, T, H)
+        selected = labels != -100  # (B, T)
+        targets = labels[selected]  # (M,)
+        if targets.numel() == 0:
+            # Nothing to predict: a zero loss that still touches the head, so every rank's graph matches.
+            logits = mlm_head(model)(hidden[:1, :1].reshape(1, -1))
+            return MaskedLMOutput(loss=logits.sum() * 0.0, logits=logits[:0])
+        logits = mlm_head(model)(hidden[selected])  # (M, V): only masked rows reach the vocabulary
+        if num_items_in_batch is not None:
+            loss = F.cross_entropy(logits.float(), targets, reduction="sum") / num_items_in_batch
+        else:
+            loss = F.cross_entropy(logits.float(), targets)
+        return MaskedLMOutput(loss=loss, logits=logits)
+
+
+def with_sparse_mlm_loss(model: nn.Module) -> nn.Module:
+    """Give ``model`` (a ``*ForMaskedLM``) the masked-only loss, in place; returns it.
+
+    The instance's class becomes a subclass with the same name, so checkpoints stay plain.
+    """
+    mlm_head(model)
+    base = type(model)
+    if issubclass(base, _SparseMLMLoss):
+        return model
+    cls = _SPARSE_CLASSES.get(base)
+    if cls is None:
+        cls = type(base.__name__, (_SparseMLMLoss, base), {"__module__": base.__module__})
+        _SPARSE_CLASSES[base] = cls
+    model.__class__ = cls
+    return model
+
+
+@torch.inference_mode()
+def mlm_head_quality(model: nn.Module, batch: dict[str, torch.Tensor]) -> tuple[float, float]:
+    """(loss, top-1 accuracy) of the model at the masked positions of one collated batch."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    inputs = {k: v.to(device) for k, v in batch.items()}
+    out = _SparseMLMLoss.forward(model, **inputs)  # type: ignore[arg-type]
+    labels = inputs["labels"][inputs["labels"] != -100]
+    assert out.logits is not None and out.loss is not None
+    accuracy = float((out.logits.argmax(-1) == labels).float().mean()) if labels.numel() else math.nan
+    model.train(was_training)
+    return float(out.loss), accuracy

@@ -1,0 +1,201 @@
+"""Corpus preparation, run once and cached: read and check the corpus, split off validation, then segment,
+tokenize and pack through ``datasets.map`` (multi-process), and save the result under a key that covers exactly
+what changes the output: the corpus bytes, the split, the segmenter (with its dictionary), the tokenizer and
+``max_seq_length``. Anything else (learning rate, worker count, ...) reuses the cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+from zhbert.segment import Segmenter
+
+from .arguments import DataArguments
+from .corpus import CorpusError, check_corpus, corpus_fingerprint, is_validation_unit, iter_units, pack_units
+
+__all__ = ["PreparedCorpus", "default_cache_root", "prepare_corpus"]
+
+logger = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+MAP_BATCH_UNITS = 16
+
+
+@dataclass
+class PreparedCorpus:
+    train: datasets.Dataset | datasets.IterableDataset
+    eval: datasets.Dataset | datasets.IterableDataset | None
+    cache_path: Path | None
+    reused: bool
+
+
+def default_cache_root() -> Path:
+    return Path(os.environ.get("ZHBERT_HOME", Path.home() / ".cache" / "zhbert")) / "datasets"
+
+
+def _tokenizer_fingerprint(tokenizer: Any) -> str:
+    return hashlib.sha256(tokenizer.backend_tokenizer.to_str().encode("utf-8")).hexdigest()
+
+
+def _cache_key(args: DataArguments, tokenizer: Any, segmenter: Segmenter) -> str:
+    key = {
+        "format": FORMAT_VERSION,
+        "train": corpus_fingerprint(args.train_file) if args.train_file else None,
+        "validation": corpus_fingerprint(args.validation_file) if args.validation_file else None,
+        "split": None if args.validation_file else args.validation_split_percentage,
+        "text_column": args.text_column,
+        "segmenter": segmenter.cache_key(),
+        "tokenizer": _tokenizer_fingerprint(tokenizer),
+        "max_seq_length": args.max_seq_length,
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:24]
+
+
+def _packer(tokenizer: Any, segmenter: Segmenter, max_seq_length: int) -> Callable[[dict[str, list]], dict]:
+    def pack(batch: dict[str, list]) -> dict[str, list]:
+        return pack_units(batch["text"], tokenizer, segmenter, max_seq_length)
+
+    return pack
+
+
+def _split_units(args: DataArguments) -> tuple[list[str], list[str]]:
+    assert args.train_file is not None
+    units = list(iter_units(args.train_file, args.text_column))
+    if not units:
+        raise CorpusError(f"{args.train_file} holds no text")
+    if args.validation_file:
+        eval_units = list(iter_units(args.validation_file, args.text_column))
+        if not eval_units:
+            raise CorpusError(f"{args.validation_file} holds no text")
+        return units, eval_units
+    if args.validation_split_percentage <= 0:
+        return units, []
+    chosen = [is_validation_unit(i, args.validation_split_percentage) for i in range(len(units))]
+    if not any(chosen):
+        if len(units) < 2:
+            raise CorpusError(
+                f"{args.train_file} has one document: give --validation_file or --validation_split_percentage 0"
+            )
+        chosen[-1] = True
+    train = [u for u, c in zip(units, chosen, strict=True) if not c]
+    held_out = [u for u, c in zip(units, chosen, strict=True) if c]
+    if not train:
+        raise CorpusError(f"{args.train_file}: every document went to validation; lower --validation_split_percentage")
+    return train, held_out
+
+
+def _map_packed(
+    units: list[str], pack: Callable, args: DataArguments, workdir: Path, name: str, fingerprint: str
+) -> datasets.Dataset:
+    raw = datasets.Dataset.from_dict({"text": units})
+    packed = raw.map(
+        pack,
+        batched=True,
+        batch_size=MAP_BATCH_UNITS,
+        num_proc=args.preprocessing_num_workers if (args.preprocessing_num_workers or 0) > 1 else None,
+        remove_columns=["text"],
+        cache_file_name=str(workdir / f"map-{name}.arrow"),
+        new_fingerprint=f"{fingerprint}-{name}",
+        desc=f"Segmenting, tokenizing and packing the {name} corpus",
+    )
+    return packed.add_column("idx", list(range(len(packed))))
+
+
+def prepare_corpus(
+    args: DataArguments,
+    tokenizer: Any,
+    segmenter: Segmenter,
+    main_process_first: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+) -> PreparedCorpus:
+    """Prepared train and validation blocks: columns ``input_ids``, ``attention_mask``, ``token_type_ids``,
+    ``word_ids`` and ``idx`` (the block's row, which seeds its masking)."""
+    if not args.train_file:
+        raise CorpusError("give a training corpus with --train_file")
+    if args.streaming:
+        return _prepare_streaming(args, tokenizer, segmenter)
+    pack = _packer(tokenizer, segmenter, args.max_seq_length)
+    root = Path(args.prepared_cache_dir) if args.prepared_cache_dir else default_cache_root()
+    with main_process_first():
+        key = _cache_key(args, tokenizer, segmenter)
+        final = root / f"wwm-{key}"
+        reused = (final / "meta.json").is_file() and not args.overwrite_cache
+        if reused:
+            logger.info("Using the prepared corpus cached at %s", final)
+        else:
+            train_units, eval_units = _split_units(args)
+            work = root / f"wwm-{key}.tmp-{os.getpid()}"
+            shutil.rmtree(work, ignore_errors=True)
+            work.mkdir(parents=True)
+            train = _map_packed(train_units, pack, args, work, "train", key)
+            train.save_to_disk(str(work / "train"))
+            if eval_units:
+                _map_packed(eval_units, pack, args, work, "validation", key).save_to_disk(str(work / "validation"))
+            for arrow in work.glob("map-*.arrow"):
+                arrow.unlink()
+            meta = {"train_units": len(train_units), "validation_units": len(eval_units), "train_blocks": len(train)}
+            (work / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+            # The cache appears complete or not at all.
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(work, final)
+    train_ds = datasets.load_from_disk(str(final / "train"))
+    eval_ds = datasets.load_from_disk(str(final / "validation")) if (final / "validation").is_dir() else None
+    assert isinstance(train_ds, datasets.Dataset)
+    if args.max_train_samples is not None:
+        train_ds = train_ds.select(range(min(args.max_train_samples, len(train_ds))))
+    if eval_ds is not None and args.max_eval_samples is not None:
+        assert isinstance(eval_ds, datasets.Dataset)
+        eval_ds = eval_ds.select(range(min(args.max_eval_samples, len(eval_ds))))
+    return PreparedCorpus(train=train_ds, eval=eval_ds, cache_path=final, reused=reused)
+
+
+def _stream_units(path: str, text_column: str, keep: Callable[[int], bool]) -> Iterator[dict[str, str]]:
+    for i, unit in enumerate(iter_units(path, text_column)):
+        if keep(i):
+            yield {"text": unit}
+
+
+def _prepare_streaming(args: DataArguments, tokenizer: Any, segmenter: Segmenter) -> PreparedCorpus:
+    assert args.train_file is not None
+    # Catch the usual mistakes before training: the first 16 MB are read and checked.
+    check_corpus(args.train_file, args.text_column, max_bytes=16 << 20)
+    pct = 0.0 if args.validation_file else args.validation_split_percentage
+    pack = _packer(tokenizer, segmenter, args.max_seq_length)
+
+    def stream(path: str, keep: Callable[[int], bool]) -> datasets.IterableDataset:
+        units = datasets.IterableDataset.from_generator(
+            _stream_units, gen_kwargs={"path": path, "text_column": args.text_column, "keep": keep}
+        )
+        packed = units.map(pack, batched=True, batch_size=MAP_BATCH_UNITS, remove_columns=["text"])
+        return packed.map(lambda row, i: {"idx": i}, with_indices=True)
+
+    train = stream(args.train_file, partial(_not_validation, pct=pct))
+    eval_ds: datasets.IterableDataset | None = None
+    if args.validation_file:
+        check_corpus(args.validation_file, args.text_column, max_bytes=16 << 20)
+        eval_ds = stream(args.validation_file, _keep_all)
+    elif pct > 0:
+        eval_ds = stream(args.train_file, partial(is_validation_unit, percentage=pct))
+    if eval_ds is not None:
+        eval_ds = eval_ds.take(args.max_eval_samples or 1000)
+    if args.max_train_samples is not None:
+        train = train.take(args.max_train_samples)
+    return PreparedCorpus(train=train, eval=eval_ds, cache_path=None, reused=False)
+
+
+def _not_validation(index: int, pct: float) -> bool:
+    return not is_validation_unit(index, pct)
+
+
+def _keep_all(index: int) -> bool:
+    return True
