@@ -255,3 +255,20 @@ def test_a_vocabulary_that_does_not_fit_is_reported(tiny_config_dir, law_txt, tm
     args[args.index("--tokenizer_name") + 1] = str(latin)
     assert main([*args, "--save_strategy", "no", "--max_eval_samples", "4"]) == 0
     assert "of the corpus's tokens are [UNK]" in caplog.text
+
+
+def test_missing_mlm_head_is_reported(tiny_mlm_dir, law_txt, tmp_path, caplog):
+    from transformers import BertModel
+
+    encoder_only = tmp_path / "encoder-only"
+    BertModel.from_pretrained(tiny_mlm_dir).save_pretrained(encoder_only)
+    shutil.copy(Path(tiny_mlm_dir) / "tokenizer.json", encoder_only / "tokenizer.json")
+    shutil.copy(Path(tiny_mlm_dir) / "tokenizer_config.json", encoder_only / "tokenizer_config.json")
+    args = [
+        "--model_name_or_path", str(encoder_only), "--train_file", str(law_txt), "--output_dir", str(tmp_path / "o"),
+        "--prepared_cache_dir", str(tmp_path / "cache"), "--max_seq_length", "64", "--max_steps", "1",
+        "--save_strategy", "no", "--max_eval_samples", "4", "--disable_tqdm", "true", "--report_to", "none",
+    ]  # fmt: skip
+    assert main(args) == 0
+    assert "has no trained MLM head (missing: cls.predictions" in caplog.text
+    assert AutoModelForMaskedLM.from_pretrained(tmp_path / "o").cls is not None
