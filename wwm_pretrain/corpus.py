@@ -22,6 +22,7 @@ import numpy as np
 
 from zhbert.align import wwm_features
 from zhbert.segment import Segmenter, split_long_text
+from zhbert.textio import DataError, decode_line
 
 __all__ = [
     "CorpusError",
@@ -41,19 +42,11 @@ class CorpusError(ValueError):
     """A corpus that cannot be used; the message names the file and, where it helps, the line."""
 
 
-def _decode_line(raw: bytes, path: Path, lineno: int, data_head: bytes | None = None) -> str:
-    if b"\x00" in raw:
-        raise CorpusError(f"{path}:{lineno}: holds NUL bytes; this looks like a binary file, not UTF-8 text")
+def _decode_line(raw: bytes, path: Path, lineno: int) -> str:
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        hint = ""
-        try:
-            raw.decode("gb18030")
-            hint = "; it decodes as GBK/GB18030: convert it with `iconv -f gbk -t utf-8`"
-        except UnicodeDecodeError:
-            pass
-        raise CorpusError(f"{path}:{lineno}: not UTF-8 text{hint}") from None
+        return decode_line(raw, path, lineno)
+    except DataError as err:
+        raise CorpusError(str(err)) from None
 
 
 def _units_from_paragraphs(paragraphs: list[str]) -> Iterator[str]:
@@ -65,10 +58,7 @@ def _iter_txt(path: Path) -> Iterator[str]:
     paragraphs: list[str] = []
     with path.open("rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
-            line = _decode_line(raw, path, lineno)
-            if lineno == 1:
-                line = line.removeprefix("\ufeff")
-            line = line.strip()
+            line = _decode_line(raw, path, lineno).strip()
             if line:
                 paragraphs.append(line)
             elif paragraphs:

@@ -25,6 +25,10 @@ _EXPORTS = {
     "word_ids_from_chinese_ref": "zhbert.align",
     "WholeWordMaskCollator": "zhbert.collator",
     "WordIdsDataset": "zhbert.collator",
+    "TextClassifier": "zhbert.inference",
+    "EntityTagger": "zhbert.inference",
+    "Classification": "zhbert.inference",
+    "Entity": "zhbert.inference",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

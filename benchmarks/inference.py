@@ -1,0 +1,96 @@
+"""EntityTagger and TextClassifier against transformers pipelines: same model, same texts, one run.
+
+NER: Resume NER test sentences; the baseline is pipeline("token-classification", aggregation_strategy="simple")
+as usually called (one text at a time), and also with batch_size=32. Spans are scored with seqeval strict IOBES.
+Classification: the ChnSentiCorp test split of the recipe; baseline pipeline("text-classification").
+
+    bash benchmarks/recipes/resume_ner.sh && bash benchmarks/recipes/chnsenticorp.sh
+    python benchmarks/inference.py [--ner-model runs/resume-ner] [--cls-model runs/chnsenticorp] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+
+from _common import SHARED_DATA, header, interleaved
+from transformers import pipeline
+
+from zhbert import EntityTagger, TextClassifier
+from zhbert.cls_data import read_cls_file
+from zhbert.metrics import ner_metrics
+from zhbert.ner_data import read_ner_file
+
+
+def pipeline_spans(results: list[list[dict]]) -> list[list[tuple[int, int, str]]]:
+    return [[(int(e["start"]), int(e["end"]), str(e["entity_group"])) for e in r] for r in results]
+
+
+def bench_ner(path: str, rounds: int) -> None:
+    examples = read_ner_file(SHARED_DATA / "resume_ner" / "test.char.bmes")[0]
+    texts = [e.text for e in examples]
+    tagger = EntityTagger.from_pretrained(path, device="cpu")
+    baseline = pipeline("token-classification", model=tagger.model, tokenizer=tagger.tokenizer,
+                        aggregation_strategy="simple", device="cpu")  # fmt: skip
+    runs = {
+        "pipeline": lambda: baseline(texts),
+        "pipeline_b32": lambda: baseline(texts, batch_size=32),
+        "ours": lambda: tagger.predict(texts, batch_size=32),
+    }
+    timing = interleaved(runs, rounds)
+    gold = [e.spans for e in examples]
+    f1 = {
+        "pipeline": ner_metrics(texts, gold, pipeline_spans(baseline(texts)))["f1"],
+        "ours": ner_metrics(texts, gold, [[(x.start, x.end, x.type) for x in p] for p in tagger.predict(texts)])["f1"],
+    }
+    f1["pipeline_b32"] = f1["pipeline"]
+    print(f"\nNER: {len(texts)} Resume test sentences, model {path} (CRF: {tagger.crf is not None})")
+    print(f"{'':52s} {'sent/s':>8s} {'speed-up':>9s} {'strict F1':>10s}")
+    labels = {
+        "pipeline": "pipeline(token-classification, simple), batch 1",
+        "pipeline_b32": "pipeline(token-classification, simple), batch 32",
+        "ours": "zhbert EntityTagger, batch 32",
+    }
+    for key, label in labels.items():
+        rate = len(texts) / timing[key][0]
+        print(f"{label:52s} {rate:8.1f} {timing['pipeline'][0] / timing[key][0]:8.2f}x {f1[key]:10.4f}")
+
+
+def bench_classify(path: str, rounds: int, n: int) -> None:
+    data = read_cls_file(SHARED_DATA / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", text_column="review")
+    texts = [e.text for e in random.Random(0).sample(data.examples, n)]
+    classifier = TextClassifier.from_pretrained(path, device="cpu")
+    baseline = pipeline("text-classification", model=classifier.model, tokenizer=classifier.tokenizer, device="cpu")
+    limit = {"truncation": True, "max_length": classifier.max_length}
+    runs = {
+        "pipeline": lambda: baseline(texts, **limit),
+        "pipeline_b32": lambda: baseline(texts, batch_size=32, **limit),
+        "ours": lambda: classifier.predict(texts, batch_size=32),
+    }
+    timing = interleaved(runs, rounds)
+    same = sum(a["label"] == b.label for a, b in zip(baseline(texts, **limit), classifier.predict(texts), strict=True))
+    print(f"\nClassification: {len(texts)} ChnSentiCorp reviews, model {path}; same label on {same}/{len(texts)}")
+    print(f"{'':52s} {'text/s':>8s} {'speed-up':>9s}")
+    labels = {
+        "pipeline": "pipeline(text-classification), batch 1",
+        "pipeline_b32": "pipeline(text-classification), batch 32",
+        "ours": "zhbert TextClassifier, batch 32",
+    }
+    for key, label in labels.items():
+        print(f"{label:52s} {len(texts) / timing[key][0]:8.1f} {timing['pipeline'][0] / timing[key][0]:8.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--ner-model", default="runs/resume-ner")
+    parser.add_argument("--cls-model", default="runs/chnsenticorp")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--texts", type=int, default=500)
+    args = parser.parse_args()
+    header("inference: zhbert API vs transformers pipelines (best of the rounds)")
+    bench_ner(args.ner_model, args.rounds)
+    bench_classify(args.cls_model, args.rounds, args.texts)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""The classification side of ``zhbert train``: read labelled texts, fine-tune a sequence classifier, and
+evaluate accuracy and macro-F1 through the same ``TextClassifier`` path that serves predictions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from transformers import Trainer
+
+from .cls_data import ClsExample, read_cls_file
+from .inference import TextClassifier
+from .metrics import classification_metrics
+from .train_ner import Setup
+
+__all__ = ["ClsTrainer", "setup_classify"]
+
+
+class ClsTrainer(Trainer):
+    """Evaluates with ``TextClassifier``: accuracy and macro-F1."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reports: dict[str, Any] = {}
+
+    def evaluate(
+        self, eval_dataset: Any = None, ignore_keys: list[str] | None = None, metric_key_prefix: str = "eval"
+    ) -> dict[str, float]:
+        examples: list[ClsExample] = eval_dataset if eval_dataset is not None else self.eval_dataset  # type: ignore[assignment]
+        classifier = TextClassifier(self.model, self.processing_class, device=self.args.device)
+        pairs = [e.text_pair or "" for e in examples] if any(e.text_pair for e in examples) else None
+        predicted = classifier.predict(
+            [e.text for e in examples], batch_size=self.args.per_device_eval_batch_size, text_pairs=pairs
+        )
+        scores = classification_metrics([e.label for e in examples], [p.label for p in predicted])
+        metrics = {f"{metric_key_prefix}_{k}": float(scores[k]) for k in ("accuracy", "macro_f1")}
+        self.reports[metric_key_prefix] = scores["per_label"]
+        self.log(dict(metrics))
+        if metric_key_prefix == "eval":  # a final test evaluation is not a step of the training run
+            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
+        return metrics
+
+
+def _label_order(labels: set[str]) -> list[str]:
+    if all(label.lstrip("-").isdigit() for label in labels):
+        return sorted(labels, key=int)
+    return sorted(labels)
+
+
+def setup_classify(args: Any, tokenizer: Any, splits: Any) -> Setup:
+    import datasets
+    from transformers import AutoModelForSequenceClassification, DataCollatorWithPadding
+
+    def read(path: str) -> list[ClsExample]:
+        return read_cls_file(
+            path, text_column=args.text_column, text_pair_column=args.text_pair_column, label_column=args.label_column
+        ).examples
+
+    train, dev, test = splits(args, read)
+    labels = _label_order({e.label for e in train})
+    known = set(labels)
+    for example in [*dev, *test]:
+        if example.label not in known:
+            raise ValueError(f"{example.source}: label {example.label!r} is not among the training labels {labels}")
+    label2id = {label: i for i, label in enumerate(labels)}
+    model = AutoModelForSequenceClassification.from_pretrained(
+        args.model_name_or_path,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id=label2id,
+        ignore_mismatched_sizes=True,
+    )
+    model.config.zhbert_task = "classify"
+    model.config.zhbert_max_length = args.max_seq_length
+    pairs = [e.text_pair for e in train] if any(e.text_pair for e in train) else None
+    enc = tokenizer([e.text for e in train], pairs, truncation=True, max_length=args.max_seq_length)
+    dataset = datasets.Dataset.from_dict({**enc, "labels": [label2id[e.label] for e in train]})
+
+    def make_trainer(training_args: Any, callbacks: list[Any]) -> ClsTrainer:
+        return ClsTrainer(
+            model=model,
+            args=training_args,
+            train_dataset=dataset,
+            eval_dataset=dev or None,
+            data_collator=DataCollatorWithPadding(tokenizer),
+            processing_class=tokenizer,
+            callbacks=callbacks,
+        )
+
+    return Setup(train, dev, test, labels, "accuracy", make_trainer)
