@@ -17,9 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 from transformers.modeling_outputs import MaskedLMOutput
 
-__all__ = ["head_parameters", "mlm_head", "mlm_head_quality", "with_sparse_mlm_loss"]
+from zhbert.modeling import mix_in
 
-_SPARSE_CLASSES: dict[type, type] = {}
+__all__ = ["head_parameters", "mlm_head", "mlm_head_quality", "with_sparse_mlm_loss"]
 
 
 def mlm_head(model: nn.Module) -> nn.Module:
@@ -79,15 +79,7 @@ def with_sparse_mlm_loss(model: nn.Module) -> nn.Module:
     The instance's class becomes a subclass with the same name, so checkpoints stay plain.
     """
     mlm_head(model)
-    base = type(model)
-    if issubclass(base, _SparseMLMLoss):
-        return model
-    cls = _SPARSE_CLASSES.get(base)
-    if cls is None:
-        cls = type(base.__name__, (_SparseMLMLoss, base), {"__module__": base.__module__})
-        _SPARSE_CLASSES[base] = cls
-    model.__class__ = cls
-    return model
+    return mix_in(model, _SparseMLMLoss)
 
 
 @torch.inference_mode()

@@ -18,9 +18,26 @@ from transformers.modeling_outputs import TokenClassifierOutput
 from .crf import CRF
 from .decode import bioes_constraints
 
-__all__ = ["add_crf", "load_token_classifier"]
+__all__ = ["add_crf", "load_token_classifier", "mix_in"]
 
-_CRF_CLASSES: dict[type, type] = {}
+_MIXED: dict[tuple[type, type], type] = {}
+
+
+def mix_in(model: nn.Module, mixin: type) -> nn.Module:
+    """Put ``mixin`` in front of ``model``'s class, in place, keeping the class name.
+
+    ``save_pretrained`` records the class name as the architecture, so what is saved stays a plain
+    transformers checkpoint.
+    """
+    base = type(model)
+    if issubclass(base, mixin):
+        return model
+    cls = _MIXED.get((mixin, base))
+    if cls is None:
+        cls = type(base.__name__, (mixin, base), {"__module__": base.__module__})
+        _MIXED[(mixin, base)] = cls
+    model.__class__ = cls
+    return model
 
 
 class _CrfLoss:
@@ -62,14 +79,7 @@ def add_crf(model: nn.Module) -> nn.Module:
     if not isinstance(getattr(model, "crf", None), CRF):
         model.crf = CRF(len(id2label), constraints=bioes_constraints(id2label))
     config.zhbert_crf = True
-    base = type(model)
-    if not issubclass(base, _CrfLoss):
-        cls = _CRF_CLASSES.get(base)
-        if cls is None:
-            cls = type(base.__name__, (_CrfLoss, base), {"__module__": base.__module__})
-            _CRF_CLASSES[base] = cls
-        model.__class__ = cls
-    return model
+    return mix_in(model, _CrfLoss)
 
 
 def load_token_classifier(path: str | Path) -> nn.Module:

@@ -5,39 +5,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from transformers import Trainer
-
 from .cls_data import ClsExample, read_cls_file
 from .inference import TextClassifier
 from .metrics import classification_metrics
-from .train_ner import Setup
+from .train_base import ApiEvalTrainer, Setup
 
 __all__ = ["ClsTrainer", "setup_classify"]
 
 
-class ClsTrainer(Trainer):
+class ClsTrainer(ApiEvalTrainer):
     """Evaluates with ``TextClassifier``: accuracy and macro-F1."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reports: dict[str, Any] = {}
-
-    def evaluate(
-        self, eval_dataset: Any = None, ignore_keys: list[str] | None = None, metric_key_prefix: str = "eval"
-    ) -> dict[str, float]:
-        examples: list[ClsExample] = eval_dataset if eval_dataset is not None else self.eval_dataset  # type: ignore[assignment]
+    def score(self, examples: list[ClsExample]) -> tuple[dict[str, float], Any]:
         classifier = TextClassifier(self.model, self.processing_class, device=self.args.device)
         pairs = [e.text_pair or "" for e in examples] if any(e.text_pair for e in examples) else None
         predicted = classifier.predict(
             [e.text for e in examples], batch_size=self.args.per_device_eval_batch_size, text_pairs=pairs
         )
         scores = classification_metrics([e.label for e in examples], [p.label for p in predicted])
-        metrics = {f"{metric_key_prefix}_{k}": float(scores[k]) for k in ("accuracy", "macro_f1")}
-        self.reports[metric_key_prefix] = scores["per_label"]
-        self.log(dict(metrics))
-        if metric_key_prefix == "eval":  # a final test evaluation is not a step of the training run
-            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
-        return metrics
+        return {k: scores[k] for k in ("accuracy", "macro_f1")}, scores["per_label"]
 
 
 def _label_order(labels: set[str]) -> list[str]:

@@ -3,53 +3,29 @@ through the same ``EntityTagger`` path that serves predictions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-
-from transformers import Trainer
 
 from .inference import EntityTagger
 from .metrics import ner_metrics
 from .ner_data import NerExample, read_ner_file
 from .ner_features import ner_features
 from .tags import bioes_labels
+from .train_base import ApiEvalTrainer, Setup
 
-__all__ = ["NerTrainer", "Setup", "setup_ner"]
-
-
-@dataclass
-class Setup:
-    train: list[Any]
-    dev: list[Any]
-    test: list[Any]
-    labels: list[str]
-    metric: str
-    make_trainer: Any
+__all__ = ["NerTrainer", "setup_ner"]
 
 
-class NerTrainer(Trainer):
+class NerTrainer(ApiEvalTrainer):
     """Evaluates by decoding whole sentences (BIOES Viterbi, CRF if any) and scoring spans with seqeval."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.reports: dict[str, Any] = {}
-
-    def evaluate(
-        self, eval_dataset: Any = None, ignore_keys: list[str] | None = None, metric_key_prefix: str = "eval"
-    ) -> dict[str, float]:
-        examples: list[NerExample] = eval_dataset if eval_dataset is not None else self.eval_dataset  # type: ignore[assignment]
+    def score(self, examples: list[NerExample]) -> tuple[dict[str, float], Any]:
         tagger = EntityTagger(self.model, self.processing_class, device=self.args.device)
         texts = [e.text for e in examples]
         predicted = tagger.predict(texts, batch_size=self.args.per_device_eval_batch_size)
         scores = ner_metrics(
             texts, [e.spans for e in examples], [[(x.start, x.end, x.type) for x in p] for p in predicted]
         )
-        metrics = {f"{metric_key_prefix}_{k}": float(scores[k]) for k in ("f1", "precision", "recall", "macro_f1")}
-        self.reports[metric_key_prefix] = scores["per_type"]
-        self.log(dict(metrics))
-        if metric_key_prefix == "eval":  # a final test evaluation is not a step of the training run
-            self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
-        return metrics
+        return {k: scores[k] for k in ("f1", "precision", "recall", "macro_f1")}, scores["per_type"]
 
 
 def _check_types(examples: list[NerExample], known: set[str]) -> None:

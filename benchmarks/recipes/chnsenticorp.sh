@@ -12,22 +12,11 @@ OUT=${1:-runs/chnsenticorp}
 INIT=$OUT-init
 mkdir -p "$(dirname "$OUT")"
 
-$PY - "$INIT" <<'PY'
-import sys
-import torch
-from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
-from zhbert.resources import BERT_BASE_CHINESE_DIR
-
-config = BertConfig.from_pretrained(BERT_BASE_CHINESE_DIR, num_hidden_layers=4, hidden_size=256,
-                                    num_attention_heads=4, intermediate_size=1024)
-torch.manual_seed(0)
-BertForMaskedLM(config).save_pretrained(sys.argv[1])
-AutoTokenizer.from_pretrained(BERT_BASE_CHINESE_DIR).save_pretrained(sys.argv[1])
-PY
+$PY benchmarks/recipes/init_small_bert.py "$INIT"
 
 rm -rf "$OUT"
 $PY -m zhbert train classify --model_name_or_path "$INIT" --train_file "$DATA" --text_column review \
     --validation_split_percentage 10 --test_split_percentage 10 --split_seed 42 \
-    --output_dir "$OUT" --max_seq_length 256 --num_train_epochs ${EPOCHS:-8} \
+    --output_dir "$OUT" --max_seq_length 128 --num_train_epochs ${EPOCHS:-4} --train_sampling_strategy group_by_length \
     --per_device_train_batch_size 32 --learning_rate 5e-4 --warmup_steps 0.05 --early_stopping_patience 3 \
     --seed 0 --disable_tqdm true ${EXTRA_ARGS:-} 2>"$OUT.log" | tail -n 1

@@ -13,18 +13,7 @@ INIT=$OUT-init
 mkdir -p "$(dirname "$OUT")"
 
 # 1. The starting checkpoint: random weights, the bundled bert-base-chinese vocab and config, made smaller.
-$PY - "$INIT" <<'PY'
-import sys
-import torch
-from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
-from zhbert.resources import BERT_BASE_CHINESE_DIR
-
-config = BertConfig.from_pretrained(BERT_BASE_CHINESE_DIR, num_hidden_layers=4, hidden_size=256,
-                                    num_attention_heads=4, intermediate_size=1024)
-torch.manual_seed(0)
-BertForMaskedLM(config).save_pretrained(sys.argv[1])
-AutoTokenizer.from_pretrained(BERT_BASE_CHINESE_DIR).save_pretrained(sys.argv[1])
-PY
+$PY benchmarks/recipes/init_small_bert.py "$INIT"
 
 # 2. Fine-tune. The training file has two ORG entities cut by a sentence break: --fix-tags repairs them.
 rm -rf "$OUT"
