@@ -32,20 +32,13 @@ def tokenizer():
 
 
 @pytest.fixture(scope="session")
-def tiny_mlm_dir(tmp_path_factory, tokenizer) -> Path:
+def tiny_mlm_dir(tmp_path_factory, tokenizer, tiny_config_dir) -> Path:
     """A 2-layer, hidden-64 BertForMaskedLM on the real 21,128-token vocab, saved like any checkpoint."""
     import torch
     from transformers import BertConfig, BertForMaskedLM
 
     torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=128,
-        max_position_embeddings=512,
-    )
+    config = BertConfig.from_pretrained(tiny_config_dir)
     path = tmp_path_factory.mktemp("tiny-mlm")
     BertForMaskedLM(config).save_pretrained(path)
     tokenizer.save_pretrained(path)

@@ -11,16 +11,6 @@ from transformers import Trainer
 __all__ = ["ApiEvalTrainer", "Setup"]
 
 
-@dataclass
-class Setup:
-    train: list[Any]
-    dev: list[Any]
-    test: list[Any]
-    labels: list[str]
-    metric: str
-    make_trainer: Any
-
-
 class ApiEvalTrainer(Trainer):
     """Evaluates examples (not features) with ``score``; detailed reports are kept in ``reports``."""
 
@@ -43,3 +33,30 @@ class ApiEvalTrainer(Trainer):
         if metric_key_prefix == "eval":  # a final test evaluation is not a step of the training run
             self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
         return metrics
+
+
+@dataclass
+class Setup:
+    """A task ready to train: its examples, labels, headline metric, and what the trainer is made of."""
+
+    train: list[Any]
+    dev: list[Any]
+    test: list[Any]
+    labels: list[str]
+    metric: str
+    trainer_class: type[ApiEvalTrainer]
+    model: Any
+    dataset: Any
+    collator: Any
+    tokenizer: Any
+
+    def make_trainer(self, training_args: Any, callbacks: list[Any]) -> ApiEvalTrainer:
+        return self.trainer_class(
+            model=self.model,
+            args=training_args,
+            train_dataset=self.dataset,
+            eval_dataset=self.dev or None,
+            data_collator=self.collator,
+            processing_class=self.tokenizer,
+            callbacks=callbacks,
+        )

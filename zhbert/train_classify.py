@@ -60,16 +60,5 @@ def setup_classify(args: Any, tokenizer: Any, splits: Any) -> Setup:
     pairs = [e.text_pair for e in train] if any(e.text_pair for e in train) else None
     enc = tokenizer([e.text for e in train], pairs, truncation=True, max_length=args.max_seq_length)
     dataset = datasets.Dataset.from_dict({**enc, "labels": [label2id[e.label] for e in train]})
-
-    def make_trainer(training_args: Any, callbacks: list[Any]) -> ClsTrainer:
-        return ClsTrainer(
-            model=model,
-            args=training_args,
-            train_dataset=dataset,
-            eval_dataset=dev or None,
-            data_collator=DataCollatorWithPadding(tokenizer),
-            processing_class=tokenizer,
-            callbacks=callbacks,
-        )
-
-    return Setup(train, dev, test, labels, "accuracy", make_trainer)
+    collator = DataCollatorWithPadding(tokenizer)
+    return Setup(train, dev, test, labels, "accuracy", ClsTrainer, model, dataset, collator, tokenizer)

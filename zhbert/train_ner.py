@@ -68,16 +68,5 @@ def setup_ner(args: Any, tokenizer: Any, splits: Any) -> Setup:
         [e.text for e in train], [e.spans for e in train], tokenizer, label2id, max_length=args.max_seq_length
     )
     dataset = datasets.Dataset.from_list(features)
-
-    def make_trainer(training_args: Any, callbacks: list[Any]) -> NerTrainer:
-        return NerTrainer(
-            model=model,
-            args=training_args,
-            train_dataset=dataset,
-            eval_dataset=dev or None,
-            data_collator=DataCollatorForTokenClassification(tokenizer),
-            processing_class=tokenizer,
-            callbacks=callbacks,
-        )
-
-    return Setup(train, dev, test, labels, "f1", make_trainer)
+    collator = DataCollatorForTokenClassification(tokenizer)
+    return Setup(train, dev, test, labels, "f1", NerTrainer, model, dataset, collator, tokenizer)
