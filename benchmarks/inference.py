@@ -6,6 +6,7 @@ Classification: the ChnSentiCorp test split of the recipe; baseline pipeline("te
 
     bash benchmarks/recipes/resume_ner.sh && bash benchmarks/recipes/chnsenticorp.sh
     python benchmarks/inference.py [--ner-model runs/resume-ner] [--cls-model runs/chnsenticorp] [--rounds 2]
+        [--tasks ner,classify]
 """
 
 from __future__ import annotations
@@ -86,10 +87,14 @@ def main() -> None:
     parser.add_argument("--cls-model", default="runs/chnsenticorp")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--texts", type=int, default=500)
+    parser.add_argument("--tasks", default="ner,classify", help="comma-separated: ner, classify")
     args = parser.parse_args()
+    tasks = set(args.tasks.split(","))
     header("inference: zhbert API vs transformers pipelines (best of the rounds)")
-    bench_ner(args.ner_model, args.rounds)
-    bench_classify(args.cls_model, args.rounds, args.texts)
+    if "ner" in tasks:
+        bench_ner(args.ner_model, args.rounds)
+    if "classify" in tasks:
+        bench_classify(args.cls_model, args.rounds, args.texts)
 
 
 if __name__ == "__main__":

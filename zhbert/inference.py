@@ -89,20 +89,29 @@ class TextClassifier:
             raise ValueError(f"text_pairs has {len(pairs)} items but texts has {len(items)}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        order = sorted(range(len(items)), key=lambda i: len(items[i]) + (len(pairs[i]) if pairs else 0))
+        # One tokenizer call for all texts (the Rust tokenizer batches them), then batches of similar token length.
+        enc = self.tokenizer(items, pairs, truncation=True, max_length=self.max_length)
+        ids, types = enc["input_ids"], enc.get("token_type_ids")
+        order = sorted(range(len(items)), key=lambda i: len(ids[i]))
+        pad = self.tokenizer.pad_token_id or 0
         probs: list[list[float]] = [[] for _ in items]
         with torch.inference_mode():
             for lo in range(0, len(order), batch_size):
                 idx = order[lo : lo + batch_size]
-                enc = self.tokenizer(
-                    [items[i] for i in idx],
-                    [pairs[i] for i in idx] if pairs is not None else None,
-                    truncation=True,
-                    max_length=self.max_length,
-                    padding=True,
-                    return_tensors="pt",
-                ).to(self.device)
-                logits = self.model(**enc).logits.float()  # (b, L)
+                width = len(ids[idx[-1]])
+                input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(idx), width), dtype=torch.long)
+                token_types = torch.zeros((len(idx), width), dtype=torch.long)
+                for r, i in enumerate(idx):
+                    n = len(ids[i])
+                    input_ids[r, :n] = torch.tensor(ids[i])
+                    mask[r, :n] = 1
+                    if types is not None:
+                        token_types[r, :n] = torch.tensor(types[i])
+                batch = {"input_ids": input_ids, "attention_mask": mask}
+                if types is not None:
+                    batch["token_type_ids"] = token_types
+                logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()  # (b, L)
                 for i, row in zip(idx, logits.softmax(-1).tolist(), strict=True):
                     probs[i] = row
         out = []
