@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The CPU build of torch; an unpinned torch would pull a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo demo-models test lint bench clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,23 @@ $(VENV)/.installed: pyproject.toml Makefile
 
 install: $(VENV)/.installed
 
-demo: install
-	$(PY) -m zhbert preview "中华人民共和国刑法规定，盗窃公私财物数额较大的，处三年以下有期徒刑。"
+# The browser tests drive Debian's Chromium (Playwright cannot download one here) with CJK fonts.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+browser:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
 
-test: install
+# The web demo on http://127.0.0.1:7860; the first run builds the default models (about 12 min on 2 cores).
+demo: install
+	$(PY) -m zhbert demo
+
+demo-models: install
+	$(PY) -m zhbert build-demo-models
+
+test: install browser
 	$(PY) -m pytest
 
 lint: install

@@ -6,6 +6,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -116,3 +121,66 @@ def law_txt(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("law") / "law.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- the demo: the quick build of the default set, its handlers, and the app launched on it -------------------
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory) -> Path:
+    from zhbert.demo_models import build_demo_models
+
+    home = tmp_path_factory.mktemp("zhbert-home")
+    build_demo_models(home, quick=True)
+    return home
+
+
+@pytest.fixture(scope="session")
+def handlers(demo_home):
+    from apps.demo import load_handlers
+    from zhbert.demo_models import DemoModelPaths
+
+    paths = DemoModelPaths.complete(demo_home)
+    assert paths is not None
+    return load_handlers(str(paths.classifier), str(paths.tagger), str(paths.mlm), user_dict=str(paths.user_dict))
+
+
+@pytest.fixture(scope="session")
+def server(demo_home, tmp_path_factory):
+    """``python -m apps.demo`` with no model flags: it must find the default set in ZHBERT_HOME."""
+    port = free_port()
+    log_path = tmp_path_factory.mktemp("demo-server") / "server.log"
+    env = {**os.environ, "ZHBERT_HOME": str(demo_home), "GRADIO_ANALYTICS_ENABLED": "False"}
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "apps.demo", "--port", str(port)], cwd=REPO, env=env, stdout=log, stderr=log
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the demo exited with {proc.returncode}:\n{log_path.read_text()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"the demo did not answer in 120 s:\n{log_path.read_text()}") from None
+            time.sleep(0.5)
+    yield url, log_path
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server[0], verbose=False)

@@ -1,6 +1,9 @@
 """The ``zhbert`` command line.
 
 zhbert preview "中华人民共和国刑法规定" [--segmenter jieba|ltp|char] [--user-dict FILE] [--seed N]
+zhbert train {classify,ner} ...      zhbert evaluate ...      zhbert predict ...
+zhbert demo [--classifier DIR] [--tagger DIR] [--mlm DIR] [--host 127.0.0.1] [--port 7860]
+zhbert build-demo-models [--force]
 """
 
 from __future__ import annotations
@@ -161,7 +164,11 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhbert", description="Chinese BERT made practical.")
+    parser = argparse.ArgumentParser(
+        prog="zhbert",
+        description="Chinese BERT made practical.",
+        epilog="Also: zhbert train {classify,ner} ..., zhbert demo [--help], zhbert build-demo-models [--help].",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("preview", help="segment a text and show one whole-word masking draw")
     p.add_argument("text", nargs="+", help="one or more texts")
@@ -202,6 +209,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .train import main as train_main
 
         return train_main(argv[1:])
+    if argv and argv[0] == "build-demo-models":
+        from .demo_models import main as build_main
+
+        return build_main(argv[1:])
+    if argv and argv[0] == "demo":
+        try:
+            import gradio  # noqa: F401
+        except ImportError:
+            print("zhbert demo: error: the demo needs gradio: pip install 'zhbert[demo]'", file=sys.stderr)
+            return 2
+        from apps.demo import main as demo_main
+
+        return demo_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

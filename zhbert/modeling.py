@@ -86,8 +86,15 @@ def load_token_classifier(path: str | Path) -> nn.Module:
     """A saved token classifier, with its CRF when it was trained with one."""
     from safetensors.torch import load_file
     from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as hf_logging
 
-    model = AutoModelForTokenClassification.from_pretrained(str(path))
+    # The crf.* weights are loaded below; keep transformers from reporting them as unexpected keys.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = AutoModelForTokenClassification.from_pretrained(str(path))
+    finally:
+        hf_logging.set_verbosity(verbosity)
     if getattr(model.config, "zhbert_crf", False):
         add_crf(model)
         weights: dict[str, torch.Tensor] = {}

@@ -1,0 +1,278 @@
+"""The Gradio demo: its handlers called directly, then the launched app (started with no model flags, so on the
+default set in ZHBERT_HOME) over gradio_client on every endpoint, with bad input and 16 concurrent clients.
+The default set here is the seconds-long ``quick`` build of the same three steps."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from apps.demo import DEFAULT_MAX_CHARS, InputError, build_demo, build_parser, check_input
+from zhbert.demo_models import SET_NAME, DemoModelPaths, build_demo_models
+
+from .conftest import REPO
+
+# A sentence of the shipped NER sample that the quick tagger trains on, so that it finds entities in it.
+NER_TEXT = "许多中国公民，包括不少香港同胞，身处时局动荡的异国他乡，心中的恐惧难以名状。"
+MASK_TEXT = "中华人民共和国刑法规定，非法吸收公众存款罪的缓刑考验期限不得少于一年。"
+BAD_INPUTS = {
+    "empty": ("", "请输入文本"),
+    "blank": (" \n\t ", "请输入文本"),
+    "over the limit": (
+        "长" * (DEFAULT_MAX_CHARS + 1),
+        f"文本过长：{DEFAULT_MAX_CHARS + 1} 个字符，上限为 {DEFAULT_MAX_CHARS}",
+    ),
+    "punctuation only": ("，。！？……", "没有汉字、字母或数字"),
+    "emoji only": ("😀🎉👍", "没有汉字、字母或数字"),
+    "control character": ("你好\x07世界", "第 3 个字符 U\\+0007 是控制字符"),
+}
+
+
+# --- the build ---------------------------------------------------------------------------------------------
+
+
+def test_build_leaves_a_complete_set(demo_home):
+    root = demo_home / SET_NAME
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["quick"] is True
+    assert set(manifest["seconds"]) == {"pretrain_s", "classifier_s", "tagger_s", "total_s"}
+    assert "eval_accuracy" in manifest["metrics"]["classifier"] and "eval_f1" in manifest["metrics"]["tagger"]
+    for part in ("classifier", "tagger", "mlm"):
+        assert (root / part / "config.json").is_file() and (root / part / "tokenizer_config.json").is_file()
+        assert not list((root / part).glob("checkpoint-*"))
+    assert [p.name for p in demo_home.iterdir()] == [SET_NAME]  # no temporary folder left behind
+
+
+def test_complete_set_is_not_built_again(demo_home):
+    before = (demo_home / SET_NAME / "manifest.json").stat().st_mtime_ns
+    start = time.perf_counter()
+    paths = build_demo_models(demo_home, quick=True)
+    assert time.perf_counter() - start < 1
+    assert paths == DemoModelPaths.complete(demo_home)
+    assert (demo_home / SET_NAME / "manifest.json").stat().st_mtime_ns == before
+
+
+def test_unfinished_set_does_not_count(tmp_path):
+    (tmp_path / SET_NAME / "classifier").mkdir(parents=True)
+    assert DemoModelPaths.complete(tmp_path) is None
+
+
+# --- input checks and handlers, called directly --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_check_input_rejects_bad_text(case):
+    text, message = BAD_INPUTS[case]
+    with pytest.raises(InputError, match=message):
+        check_input(text, DEFAULT_MAX_CHARS)
+
+
+@pytest.mark.parametrize("text", ["好", "Apple发布了新款iPhone 😀", "ＡＢＣ１２３", "第一行\r\n第二行\t完"])
+def test_check_input_accepts_real_text(text):
+    assert check_input(text, DEFAULT_MAX_CHARS) == text
+
+
+def test_classify_handler(handlers):
+    scores = handlers.classify("味道很好，送餐也很快，下次还会再点。")
+    assert set(scores) == {"正面", "负面"}
+    assert sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_ner_handler_offsets_index_the_input(handlers):
+    for text in (NER_TEXT, "Apple公司的CEO库克😀访问了北京。", "  空格  在前后  "):
+        pieces, rows = handlers.ner(text)
+        assert "".join(piece for piece, _ in pieces) == text
+        for entity, kind, start, end, score in rows:
+            assert text[start:end] == entity and kind in ("PER", "LOC", "ORG") and 0 < score <= 1
+    pieces, rows = handlers.ner(NER_TEXT)
+    assert rows, "the quick tagger finds entities in a sentence it was trained on"
+    assert [(p, k) for p, k in pieces if k] == [(r[0], r[1]) for r in rows]
+
+
+def test_mask_handler_masks_whole_jieba_words(handlers):
+    jieba_words = handlers.segmenters["jieba"].cut([MASK_TEXT])[0]
+    for seed in range(5):
+        words, pieces, model_input, rows = handlers.mask(MASK_TEXT, "jieba", seed)
+        assert [r[0] for r in rows] == jieba_words
+        assert "〔非法吸收公众存款罪〕" in words and "〔缓刑考验期限〕" in words  # user-dictionary words marked
+        masked = [r for r in rows if r[3]]
+        assert masked, f"seed {seed} masked nothing"
+        for word, start, end, _, _, replaced in masked:
+            assert MASK_TEXT[start:end] == word and len(replaced.split()) == len(word)
+        assert [(p, k) for p, k in pieces if k == "掩码"] == [(r[0], "掩码") for r in masked]
+        assert model_input.count("[MASK]") >= 1
+    assert handlers.mask(MASK_TEXT, "jieba", 1) == handlers.mask(MASK_TEXT, "jieba", 1)
+    chars = handlers.mask(MASK_TEXT, "char", 0)[3]
+    assert [r[0] for r in chars] == list(MASK_TEXT)
+
+
+def test_fill_mask_handler(handlers):
+    rows = handlers.fill_mask("中华人民共和国[MASK]法，[MASK]事诉讼。", 4)
+    assert [(r[0], r[1]) for r in rows] == [(m, k) for m in (1, 2) for k in (1, 2, 3, 4)]
+    for _, _, token, score, filled in rows:
+        assert 0 <= score <= 1 and token in filled and filled.count("[MASK]") == 1
+    with pytest.raises(InputError, match=r"请在文本中写入 \[MASK\]"):
+        handlers.fill_mask("没有掩码的句子", 5)
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_every_handler_rejects_bad_input(handlers, case):
+    text, message = BAD_INPUTS[case]
+    for call in (handlers.classify, handlers.ner, lambda t: handlers.mask(t, "jieba", 0), handlers.fill_mask):
+        with pytest.raises(InputError, match=message):
+            call(text)
+
+
+def test_build_demo_is_a_blocks_app_with_named_endpoints(handlers):
+    import gradio as gr
+
+    demo = build_demo(handlers)
+    assert isinstance(demo, gr.Blocks)
+    names = {fn.api_name for fn in demo.fns.values() if fn.api_name}
+    assert {"classify", "ner", "mask", "fill_mask"} <= names
+
+
+def test_defaults_are_loopback_without_share():
+    args = build_parser().parse_args([])
+    assert args.host == "127.0.0.1" and args.share is False
+
+
+def test_importing_the_app_loads_no_model():
+    code = "import sys, apps.demo; assert 'torch' not in sys.modules and 'gradio' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+# --- the launched app over gradio_client --------------------------------------------------------------------
+
+
+def test_server_uses_the_default_set_on_loopback(server):
+    url, log_path = server
+    assert url.startswith("http://127.0.0.1:")
+    assert "serving on http://127.0.0.1:" in log_path.read_text()
+
+
+def test_api_lists_the_four_endpoints(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert {"/classify", "/ner", "/mask", "/fill_mask"} <= set(endpoints)
+
+
+def test_api_classify_scores_sum_to_one(client, handlers):
+    text = "等了两个小时才送到，饭菜都凉了。"
+    result = client.predict(text, api_name="/classify")
+    scores = {c["label"]: c["confidence"] for c in result["confidences"]}
+    assert set(scores) == {"正面", "负面"} and sum(scores.values()) == pytest.approx(1.0, abs=1e-5)
+    assert result["label"] == max(scores, key=scores.__getitem__)
+    assert scores == pytest.approx(handlers.classify(text), abs=1e-5)
+
+
+def test_api_ner_offsets_index_the_input(client, handlers):
+    highlighted, table = client.predict(NER_TEXT, api_name="/ner")
+    rows = table["data"]
+    assert rows and rows == [list(r) for r in handlers.ner(NER_TEXT)[1]]
+    for entity, _, start, end, _ in rows:
+        assert NER_TEXT[start:end] == entity
+    assert "".join(h["token"] for h in highlighted) == NER_TEXT
+
+
+def test_api_mask_masks_only_whole_words(client, handlers):
+    jieba_words = handlers.segmenters["jieba"].cut([MASK_TEXT])[0]
+    words, highlighted, _, table = client.predict(MASK_TEXT, "jieba", 7, api_name="/mask")
+    rows = table["data"]
+    assert [r[0] for r in rows] == jieba_words and words.count(" / ") == len(jieba_words) - 1
+    masked = [r for r in rows if r[3]]
+    assert masked and all(len(r[5].split()) == len(r[0]) for r in masked)
+    assert [h["token"] for h in highlighted if h["class_or_confidence"] == "掩码"] == [r[0] for r in masked]
+
+
+def test_api_fill_mask_returns_k_candidates(client):
+    table = client.predict("中华人民共和国[MASK]法", 7, api_name="/fill_mask")
+    rows = table["data"]
+    assert len(rows) == 7 and [r[1] for r in rows] == list(range(1, 8))
+    assert len({r[2] for r in rows}) == 7
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_api_bad_input_gets_a_message_and_the_server_stays_up(client, case):
+    from gradio_client.exceptions import AppError
+
+    text, message = BAD_INPUTS[case]
+    calls = {"/classify": (text,), "/ner": (text,), "/mask": (text, "jieba", 0), "/fill_mask": (text, 5)}
+    for api_name, args in calls.items():
+        with pytest.raises(AppError, match=message):
+            client.predict(*args, api_name=api_name)
+    assert "confidences" in client.predict("好吃", api_name="/classify")
+
+
+def test_load_16_clients_10_requests_each(server, handlers):
+    """16 concurrent clients, 10 requests each over all four endpoints: no errors, every answer as computed here."""
+    from gradio_client import Client
+
+    texts = [
+        f"第{i}份外卖味道{'很好' if i % 2 else '一般'}，送到{'北京' if i % 3 else '上海'}只用了{i}分钟。"
+        for i in range(16)
+    ]
+
+    def run_client(i: int) -> list[str]:
+        client = Client(server[0], verbose=False)
+        problems = []
+        for r in range(10):
+            text = texts[(i + r) % len(texts)]
+            kind = (i + r) % 4
+            if kind == 0:
+                got = client.predict(text, api_name="/classify")
+                scores = {c["label"]: c["confidence"] for c in got["confidences"]}
+                ok = scores == pytest.approx(handlers.classify(text), abs=1e-4)
+            elif kind == 1:
+                got = client.predict(text, api_name="/ner")[1]["data"]
+                ok = got == [list(row) for row in handlers.ner(text)[1]]
+            elif kind == 2:
+                got = client.predict(text, "jieba", r, api_name="/mask")[3]["data"]
+                ok = got == [list(row) for row in handlers.mask(text, "jieba", r)[3]]
+            else:
+                masked = text.replace("外卖", "外[MASK]", 1)
+                got = client.predict(masked, 3, api_name="/fill_mask")["data"]
+                want = handlers.fill_mask(masked, 3)
+                ok = [r[:3] for r in got] == [r[:3] for r in want]
+            if not ok:
+                problems.append(f"client {i} request {r}: {got!r}")
+        return problems
+
+    with ThreadPoolExecutor(16) as pool:
+        problems = [p for result in pool.map(run_client, range(16)) for p in result]
+    assert problems == []
+
+
+# --- launch errors ------------------------------------------------------------------------------------------
+
+
+def test_ltp_segmenter_without_a_model_is_a_clear_error(demo_home, capsys):
+    from apps.demo import main
+
+    paths = DemoModelPaths.complete(demo_home)
+    assert paths is not None
+    flags = ["--classifier", str(paths.classifier), "--tagger", str(paths.tagger), "--mlm", str(paths.mlm)]
+    assert main([*flags, "--segmenter", "ltp"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.strip()
+        == "zhbert demo: error: --segmenter ltp: not available (give --ltp-model DIR); choose from jieba, char"
+    )
+
+
+def test_missing_model_directory_is_a_clear_error(demo_home, tmp_path):
+    paths = DemoModelPaths.complete(demo_home)
+    assert paths is not None
+    missing = tmp_path / "no-such-model"
+    result = subprocess.run(
+        [sys.executable, "-m", "zhbert", "demo", "--classifier", str(missing), "--tagger", str(paths.tagger),
+         "--mlm", str(paths.mlm)],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith("zhbert demo: error:")
+    assert str(missing) in result.stderr and "Traceback" not in result.stderr

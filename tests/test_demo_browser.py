@@ -1,0 +1,121 @@
+"""Every tab of the launched demo in headless Chromium, driven by Playwright: Chinese text typed in, the button
+clicked, the result checked in the page against the handlers called directly; screenshots are saved under the
+test's temporary directory. ``make test`` installs Debian's chromium and fonts-noto-cjk first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from .test_demo import MASK_TEXT, NER_TEXT
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium fonts-noto-cjk)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 1100}, locale="zh-CN")
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
+        page.goto(server[0])
+        page.get_by_role("tab", name="文本分类").wait_for()
+        yield page
+        browser.close()
+
+
+def _open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name).click()
+
+
+def _type(page, elem_id: str, text: str) -> None:
+    box = page.locator(f"#{elem_id} textarea")
+    box.click()
+    box.fill("")
+    box.type(text)
+
+
+def test_classify_tab_shows_label_scores(page, handlers, tmp_path):
+    text = "味道很好，送餐也很快，下次还会再点。"
+    _open_tab(page, "文本分类")
+    _type(page, "classify-text", text)
+    page.locator("#classify-button").click()
+    scores = handlers.classify(text)
+    best = max(scores, key=scores.__getitem__)
+    label = page.locator("#classify-label")
+    expect(label).to_contain_text(best)
+    for name, score in scores.items():
+        expect(label).to_contain_text(name)
+        expect(label).to_contain_text(f"{round(score * 100)}%")
+    page.screenshot(path=str(tmp_path / "classify.png"), full_page=True)
+    assert (tmp_path / "classify.png").stat().st_size > 10_000
+
+
+def test_ner_tab_highlights_entities(page, handlers, tmp_path):
+    _open_tab(page, "实体识别")
+    _type(page, "ner-text", NER_TEXT)
+    page.locator("#ner-button").click()
+    rows = handlers.ner(NER_TEXT)[1]
+    assert rows
+    highlight = page.locator("#ner-highlight")
+    for entity, kind, *_ in rows:
+        expect(highlight).to_contain_text(entity)
+        expect(highlight).to_contain_text(kind)
+        expect(page.locator("#ner-table")).to_contain_text(entity)
+    page.screenshot(path=str(tmp_path / "ner.png"), full_page=True)
+
+
+def test_mask_tab_shows_segmentation_and_masked_words(page, handlers, tmp_path):
+    _open_tab(page, "全词掩码")
+    _type(page, "mask-text", MASK_TEXT)
+    seed = page.locator("#mask-seed input")
+    seed.fill("3")
+    page.locator("#mask-button").click()
+    words, _, model_input, rows = handlers.mask(MASK_TEXT, "jieba", 3)
+    expect(page.locator("#mask-words textarea")).to_have_value(words, timeout=60_000)
+    expect(page.locator("#mask-input textarea")).to_have_value(model_input)
+    highlight = page.locator("#mask-highlight").inner_text()
+    masked_words = [r[0] for r in rows if r[3]]
+    assert masked_words and all(w in highlight for w in masked_words) and "掩码" in highlight
+    page.screenshot(path=str(tmp_path / "mask.png"), full_page=True)
+
+
+def test_fill_mask_tab_lists_candidates(page, handlers, tmp_path):
+    text = "中华人民共和国[MASK]法"
+    _open_tab(page, "完形填空")
+    _type(page, "fill-text", text)
+    page.locator("#fill-button").click()
+    rows = handlers.fill_mask(text, 5)
+    table = page.locator("#fill-table")
+    for row in rows:
+        expect(table).to_contain_text(row[4])
+    page.screenshot(path=str(tmp_path / "fill_mask.png"), full_page=True)
+
+
+def test_bad_input_shows_a_message_and_the_page_keeps_working(page, handlers, tmp_path):
+    _open_tab(page, "文本分类")
+    _type(page, "classify-text", "，。！？")
+    page.locator("#classify-button").click()
+    expect(page.get_by_text("没有汉字、字母或数字").first).to_be_visible()
+    page.screenshot(path=str(tmp_path / "bad_input.png"), full_page=True)
+    _type(page, "classify-text", "太难吃了")
+    page.locator("#classify-button").click()
+    scores = handlers.classify("太难吃了")
+    expect(page.locator("#classify-label")).to_contain_text(f"{round(max(scores.values()) * 100)}%")
