@@ -121,43 +121,23 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
             ),
         )
         times["pretrain_s"] = time.perf_counter() - started
-        print("zhbert: step 2 of 3: sentiment classifier", flush=True)
         limit = ["--max_train_samples", str(plan.max_train_samples)] if plan.max_train_samples else []
-        tick = time.perf_counter()
-        _run(
-            "classifier",
-            train_main(
-                [
-                    "classify",
-                    *("--model_name_or_path", str(paths.mlm), "--train_file", str(data / "waimai_reviews.csv")),
-                    *("--text_column", "review", "--validation_split_percentage", "10"),
-                    *("--output_dir", str(paths.classifier), "--max_seq_length", "64"),
-                    *("--num_train_epochs", str(plan.cls_epochs), "--per_device_train_batch_size", "32"),
-                    *("--learning_rate", "1e-4", "--warmup_steps", "0.05", "--save_total_limit", "1"),
-                    *limit,
-                    *common[:4],
-                ]
-            ),
-        )
-        times["classifier_s"] = time.perf_counter() - tick
-        print("zhbert: step 3 of 3: entity tagger (PER / LOC / ORG)", flush=True)
-        tick = time.perf_counter()
-        _run(
-            "tagger",
-            train_main(
-                [
-                    "ner",
-                    *("--model_name_or_path", str(paths.mlm), "--train_file", str(data / "msra_ner_sample.jsonl")),
-                    *("--validation_split_percentage", "10", "--output_dir", str(paths.tagger)),
-                    *("--max_seq_length", "128", "--num_train_epochs", str(plan.ner_epochs)),
-                    *("--per_device_train_batch_size", "32", "--learning_rate", "5e-4", "--warmup_steps", "0.05"),
-                    *("--save_total_limit", "1"),
-                    *limit,
-                    *common[:4],
-                ]
-            ),
-        )
-        times["tagger_s"] = time.perf_counter() - tick
+        steps = [
+            ("classifier", "sentiment classifier", "classify", "waimai_reviews.csv", plan.cls_epochs, "64", "1e-4"),
+            ("tagger", "entity tagger (PER/LOC/ORG)", "ner", "msra_ner_sample.jsonl", plan.ner_epochs, "128", "5e-4"),
+        ]
+        for number, (name, what, task, train_file, epochs, max_length, rate) in enumerate(steps, start=2):
+            print(f"zhbert: step {number} of 3: {what}", flush=True)
+            tick = time.perf_counter()
+            flags = [
+                *("--model_name_or_path", str(paths.mlm), "--train_file", str(data / train_file)),
+                *("--validation_split_percentage", "10", "--output_dir", str(getattr(paths, name))),
+                *("--max_seq_length", max_length, "--num_train_epochs", str(epochs)),
+                *("--per_device_train_batch_size", "32", "--learning_rate", rate, "--warmup_steps", "0.05"),
+                *("--save_total_limit", "1", *limit, *common[:4]),
+            ]
+            _run(name, train_main([task, *(("--text_column", "review") if task == "classify" else ()), *flags]))
+            times[f"{name}_s"] = time.perf_counter() - tick
         for leftover in [work / "prepared", *work.glob("*/checkpoint-*")]:
             shutil.rmtree(leftover, ignore_errors=True)
         manifest = {
