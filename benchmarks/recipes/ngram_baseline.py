@@ -3,12 +3,14 @@ and an L2-regularised logistic regression, on exactly the split `zhbert train cl
 `--validation_split_percentage 10 --test_split_percentage 10 --split_seed 42`. The regularisation strength is
 chosen on dev; test is scored once. It tells how much of the split a model without pretraining can learn.
 
-    python benchmarks/recipes/ngram_baseline.py [CSV]      (default ../shared/data/chnsenticorp_htl/...)
+    python benchmarks/recipes/ngram_baseline.py [CSV]   (default: $ZHBERT_SHARED_DATA/chnsenticorp_htl/..., where
+                                                       ZHBERT_SHARED_DATA defaults to ../shared/data beside the repo)
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -40,14 +42,18 @@ def _features(texts: list[str], vocab: dict[str, int], idf: list[float]) -> torc
     return torch.sparse_coo_tensor([rows, cols], vals, (len(texts), len(vocab)), check_invariants=True).coalesce()
 
 
+def _logits(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """(N,) scores of sparse rows ``x`` (N, V) under weights ``w`` (V + 1,), the last entry being the bias."""
+    return torch.sparse.mm(x, w[:-1, None]).squeeze(1) + w[-1]
+
+
 def _fit(x: torch.Tensor, y: torch.Tensor, l2: float) -> torch.Tensor:
     w = torch.zeros(x.shape[1] + 1, requires_grad=True)
     opt = torch.optim.LBFGS([w], max_iter=300, line_search_fn="strong_wolfe")
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
-        logits = torch.sparse.mm(x, w[:-1, None]).squeeze(1) + w[-1]
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y) + l2 * (w[:-1] ** 2).sum()
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(_logits(x, w), y) + l2 * (w[:-1] ** 2).sum()
         loss.backward()
         return loss
 
@@ -73,8 +79,7 @@ def main(path: Path) -> None:
         return torch.tensor([float(e.label == labels[1]) for e in split])
 
     def accuracy(w: torch.Tensor, x: torch.Tensor, split: list) -> float:
-        logits = torch.sparse.mm(x, w[:-1, None]).squeeze(1) + w[-1]
-        return float(((logits > 0).float() == target(split)).float().mean())
+        return float(((_logits(x, w) > 0).float() == target(split)).float().mean())
 
     print(f"{path}: train {len(train)}, dev {len(dev)}, test {len(test)}; {len(vocab)} character 1-2-grams")
     fits = []
@@ -88,5 +93,6 @@ def main(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    default = Path("../shared/data/chnsenticorp_htl/ChnSentiCorp_htl_all.csv")
+    shared = Path(os.environ.get("ZHBERT_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
+    default = shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv"
     main(Path(sys.argv[1]) if len(sys.argv) > 1 else default)
