@@ -84,10 +84,38 @@ def test_jsonl_errors(tmp_path):
     with pytest.raises(DataError, match=r"b\.jsonl:2: no label in column 'label'"):
         read_cls_file(path)
     path = write(tmp_path / "c.jsonl", '{"text": "好", "label": 1}\n{"text": "坏", "label": [1]}\n')
-    with pytest.raises(DataError, match=r"c\.jsonl:2: label 'label' is list; expected text or an integer"):
+    with pytest.raises(DataError, match=r"c\.jsonl:2: label 'label' is list; expected text, an integer or an object"):
         read_cls_file(path)
     path = write(tmp_path / "d.jsonl", '{"text": "好", "label": 1}\n{"label": 0}\n')
     with pytest.raises(DataError, match=r"d\.jsonl:2: no field 'text' \(fields: label\)"):
+        read_cls_file(path)
+
+
+def test_jsonl_soft_labels(tmp_path):
+    rows = [
+        {"text": "还行", "label": {"0": 0.25, "1": 0.75}},
+        {"text": "很差", "label": "0"},
+        {"text": "一般", "label": {"neutral": 0.3333, "1": 0.3333, "0": 0.3334}},
+    ]
+    path = write(tmp_path / "s.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in rows))
+    examples = read_cls_file(path).examples
+    assert [(e.label, e.label_probs) for e in examples[:2]] == [("1", (("0", 0.25), ("1", 0.75))), ("0", None)]
+    assert examples[2].label == "0" and sum(p for _, p in examples[2].label_probs) == pytest.approx(1, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ({}, "soft label 'label' is an empty object"),
+        ({"0": 0.5, "1": 0.6}, "soft label 'label' sums to 1.1, not 1"),
+        ({"0": -0.5, "1": 1.5}, r"soft label 'label' has '0': -0.5; expected label: probability in \[0, 1\]"),
+        ({"0": "0.5", "1": 0.5}, r"soft label 'label' has '0': '0.5'"),
+        ({" ": 1.0}, r"soft label 'label' has ' ': 1.0"),
+    ],
+)
+def test_jsonl_soft_label_errors(label, message, tmp_path):
+    path = write(tmp_path / "s.jsonl", '{"text": "好", "label": 1}\n' + json.dumps({"text": "坏", "label": label}))
+    with pytest.raises(DataError, match=r"s\.jsonl:2: " + message):
         read_cls_file(path)
 
 

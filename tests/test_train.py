@@ -83,6 +83,22 @@ def test_classification(tiny_mlm_dir, tmp_path, capsys):
     assert result.label in {"0", "1"} and abs(sum(result.scores.values()) - 1) < 1e-5
 
 
+def test_classification_on_soft_labels(tiny_mlm_dir, tmp_path):
+    # Every text is 80% "好评": trained on the distribution, the model says 0.8, not the 1.0 a hard label teaches.
+    rows = [{"text": f"第{i}条评论", "label": {"差评": 0.2, "好评": 0.8}} for i in range(64)]
+    rows[0]["label"] = "差评"  # ordinary labels mix in as one-hot distributions
+    train = tmp_path / "soft.jsonl"
+    train.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = tmp_path / "cls"
+    argv = ["train", "classify", "--model_name_or_path", str(tiny_mlm_dir), "--train_file", str(train),
+            "--max_steps", "60", *quick(out)]  # fmt: skip
+    assert main(argv) == 0
+    assert json.loads((out / "config.json").read_text())["label2id"] == {"好评": 0, "差评": 1}
+    results = TextClassifier.from_pretrained(out, device="cpu").predict([f"第{i}条评论" for i in range(100, 120)])
+    mean = sum(r.scores["好评"] for r in results) / len(results)
+    assert 0.7 < mean < 0.88, mean
+
+
 def test_other_ner_formats_train(tiny_mlm_dir, tmp_path):
     weibo = tmp_path / "weibo.txt"
     weibo.write_text(

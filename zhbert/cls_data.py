@@ -1,6 +1,7 @@
 """Text classification files (``.csv``, ``.tsv``, ``.jsonl``) read into one shape: text, optional pair, label.
 
-Labels stay strings as written (``"0"``, ``"positive"``); the training code maps them to ids.
+Labels stay strings as written (``"0"``, ``"positive"``); the training code maps them to ids. In JSON lines a
+label may also be an object of label -> probability (a soft label, e.g. a teacher model's output).
 
     >>> data = read_cls_file("chnsenticorp_htl/ChnSentiCorp_htl_all.csv")
     >>> len(data.examples), data.skipped_empty, data.examples[0].label
@@ -32,14 +33,18 @@ class ClsExample:
     Attributes:
         text: the text, as written in the file.
         text_pair: the second text of a pair task, or None.
-        label: the label as a string; ``""`` when read with ``require_label=False`` and none is given.
+        label: the label as a string; ``""`` when read with ``require_label=False`` and none is given. For a
+            soft label, the most probable one.
         source: ``"file:line"`` where the record starts.
+        label_probs: a soft label (JSON lines only: ``"label": {"0": 0.2, "1": 0.8}``) as (label, probability)
+            pairs, for training on a teacher's outputs; None for an ordinary label.
     """
 
     text: str
     text_pair: str | None
     label: str
     source: str
+    label_probs: tuple[tuple[str, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,12 @@ def read_cls_file(
         if not first.strip() or (pair is not None and not pair.strip()):
             skipped += 1
             continue
-        label = _label(where, row.get(label_key) if label_key else None, label_column, require_label)
+        value = row.get(label_key) if label_key else None
+        if isinstance(value, dict):
+            probs = _soft_label(where, value, label_column)
+            examples.append(ClsExample(first, pair, max(probs, key=lambda p: p[1])[0], where, probs))
+            continue
+        label = _label(where, value, label_column, require_label)
         examples.append(ClsExample(first, pair, label, where))
     return ClsData(examples, skipped)
 
@@ -137,11 +147,27 @@ def _text(where: str, row: Mapping[str, Any], key: str) -> str:
 
 def _label(where: str, value: Any, key: str, require: bool) -> str:
     if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
-        raise DataError(f"{where}: label {key!r} is {type(value).__name__}; expected text or an integer")
+        kind = type(value).__name__
+        raise DataError(
+            f"{where}: label {key!r} is {kind}; expected text, an integer or an object of label: probability"
+        )
     label = "" if value is None else str(value).strip()
     if require and not label:
         raise DataError(f"{where}: no label in column {key!r}")
     return label
+
+
+def _soft_label(where: str, value: dict[str, Any], key: str) -> tuple[tuple[str, float], ...]:
+    """A JSON object of label -> probability: numbers >= 0 that sum to 1 (within 1e-3), renormalised."""
+    if not value:
+        raise DataError(f"{where}: soft label {key!r} is an empty object")
+    for name, p in value.items():
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1 or not name.strip():
+            raise DataError(f"{where}: soft label {key!r} has {name!r}: {p!r}; expected label: probability in [0, 1]")
+    total = sum(value.values())
+    if abs(total - 1) > 1e-3:
+        raise DataError(f"{where}: soft label {key!r} sums to {total:g}, not 1")
+    return tuple((name.strip(), float(p) / total) for name, p in value.items())
 
 
 def _table_rows(path: Path, text: str, tsv: bool) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:

@@ -14,7 +14,18 @@ __all__ = ["ClsTrainer", "setup_classify"]
 
 
 class ClsTrainer(ApiEvalTrainer):
-    """Evaluates with ``TextClassifier``: accuracy and macro-F1."""
+    """Evaluates with ``TextClassifier``: accuracy and macro-F1. Soft labels (a probability per label) train with
+    cross-entropy against the whole distribution."""
+
+    def compute_loss(
+        self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
+    ) -> Any:
+        labels = inputs.get("labels")
+        if labels is None or not labels.is_floating_point():
+            return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
+        outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
+        loss = -(labels * outputs.logits.float().log_softmax(-1)).sum(-1).mean()
+        return (loss, outputs) if return_outputs else loss
 
     def score(self, examples: list[ClsExample]) -> tuple[dict[str, float], Any]:
         classifier = TextClassifier(self.model, self.processing_class, device=self.args.device)
@@ -42,7 +53,7 @@ def setup_classify(args: Any, tokenizer: Any, splits: Any) -> Setup:
         ).examples
 
     train, dev, test = splits(args, read)
-    labels = _label_order({e.label for e in train})
+    labels = _label_order({e.label for e in train} | {name for e in train for name, _ in e.label_probs or ()})
     known = set(labels)
     for example in [*dev, *test]:
         if example.label not in known:
@@ -59,6 +70,12 @@ def setup_classify(args: Any, tokenizer: Any, splits: Any) -> Setup:
     model.config.zhbert_max_length = args.max_seq_length
     pairs = [e.text_pair for e in train] if any(e.text_pair for e in train) else None
     enc = tokenizer([e.text for e in train], pairs, truncation=True, max_length=args.max_seq_length)
-    dataset = datasets.Dataset.from_dict({**enc, "labels": [label2id[e.label] for e in train]})
+    targets: list[Any] = [label2id[e.label] for e in train]
+    if any(e.label_probs for e in train):  # soft labels: every row becomes a distribution over the labels
+        targets = [[0.0] * len(labels) for _ in train]
+        for row, e in zip(targets, train, strict=True):
+            for name, p in e.label_probs or ((e.label, 1.0),):
+                row[label2id[name]] += p
+    dataset = datasets.Dataset.from_dict({**enc, "labels": targets})
     collator = DataCollatorWithPadding(tokenizer)
     return Setup(train, dev, test, labels, "accuracy", ClsTrainer, model, dataset, collator, tokenizer)
