@@ -71,7 +71,8 @@ def test_classification(tiny_mlm_dir, tmp_path, capsys):
     args = [
         "train", "classify", "--model_name_or_path", str(tiny_mlm_dir), "--train_file", data,
         "--validation_split_percentage", "10", "--test_split_percentage", "10", "--max_train_samples", "300",
-        "--max_steps", "10", "--eval_strategy", "steps", "--eval_steps", "5", "--max_seq_length", "64", *quick(out),
+        "--max_steps", "10", "--eval_strategy", "steps", "--eval_steps", "5", "--max_seq_length", "64",
+        "--train_sampling_strategy", "group_by_length", *quick(out),
     ]  # fmt: skip
     assert main(args) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]

@@ -3,12 +3,51 @@ same Python API that serves predictions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import torch
 from transformers import Trainer
 
-__all__ = ["ApiEvalTrainer", "Setup"]
+__all__ = ["ApiEvalTrainer", "LengthBuckets", "Setup"]
+
+
+class LengthBuckets(torch.utils.data.Sampler[int]):
+    """Batches of examples of similar length, in random order: the examples are shuffled, cut into groups of
+    ``50 * batch_size``, sorted by length within each group and cut into batches, and then the batches are
+    shuffled (a short last batch goes last, so every batch the loader cuts is one of these).
+
+    transformers' ``LengthGroupedSampler`` keeps each group's batches in descending length order, so every 50th
+    step ends a run of the shortest texts. When length goes with the label (long reviews are more often
+    complaints), the weights drift with it and a checkpoint taken at such a step is skewed.
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, seed: int, group_batches: int = 50) -> None:
+        self.lengths, self.batch_size, self.seed, self.group_batches = list(lengths), batch_size, seed, group_batches
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self) -> Iterator[int]:
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        self.epoch += 1
+        order = torch.randperm(len(self.lengths), generator=generator).tolist()
+        size = self.batch_size * self.group_batches
+        batches = []
+        for start in range(0, len(order), size):
+            group = sorted(order[start : start + size], key=self.lengths.__getitem__)
+            batches += [group[i : i + self.batch_size] for i in range(0, len(group), self.batch_size)]
+        short = [b for b in batches if len(b) < self.batch_size]
+        full = [b for b in batches if len(b) == self.batch_size]
+        for i in torch.randperm(len(full), generator=generator).tolist():
+            yield from full[i]
+        for batch in short:
+            yield from batch
 
 
 class ApiEvalTrainer(Trainer):
@@ -17,6 +56,17 @@ class ApiEvalTrainer(Trainer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reports: dict[str, Any] = {}
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        """``--train_sampling_strategy group_by_length`` gives :class:`LengthBuckets` (batches in random order)."""
+        dataset: Any = train_dataset if train_dataset is not None else self.train_dataset
+        if self.args.train_sampling_strategy != "group_by_length" or "input_ids" not in getattr(
+            dataset, "column_names", ()
+        ):
+            return super()._get_train_sampler(train_dataset)
+        lengths = [len(ids) for ids in dataset["input_ids"]]
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        return LengthBuckets(lengths, self.args.train_batch_size, seed)
 
     def score(self, examples: list[Any]) -> tuple[dict[str, float], Any]:
         """(headline metrics, detailed report) for ``examples``."""
