@@ -13,11 +13,12 @@ import math
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 
-from zhbert.cls_data import read_cls_file
+from zhbert.cls_data import ClsExample, read_cls_file
 from zhbert.train import TaskArguments, _split
 
 
@@ -61,35 +62,61 @@ def _fit(x: torch.Tensor, y: torch.Tensor, l2: float) -> torch.Tensor:
     return w.detach()
 
 
-def main(path: Path) -> None:
+class NgramClassifier:
+    """A fitted binary model: the n-gram vocabulary, its IDF weights and the logistic-regression weights."""
+
+    def __init__(self, vocab: dict[str, int], idf: list[float], weights: torch.Tensor, labels: list[str]) -> None:
+        self.vocab, self.idf, self.weights, self.labels = vocab, idf, weights, labels
+
+    def proba(self, texts: list[str]) -> torch.Tensor:
+        """(N,) probabilities of ``labels[1]``."""
+        return torch.sigmoid(_logits(_features(texts, self.vocab, self.idf), self.weights))
+
+
+def split(path: Path) -> tuple[list[ClsExample], list[ClsExample], list[ClsExample]]:
+    """The train, dev and test split that ``zhbert train classify`` makes of ``path`` with
+    ``--validation_split_percentage 10 --test_split_percentage 10 --split_seed 42``."""
     examples = read_cls_file(path).examples
     args = TaskArguments(
         model_name_or_path="", train_file=str(path), validation_split_percentage=10, test_split_percentage=10
     )
-    train, dev, test = _split(examples, args)
+    return _split(examples, args)
+
+
+def fit(train: list[ClsExample], dev: list[ClsExample], log: Callable[[str], None] = print) -> NgramClassifier:
+    """Fit on ``train`` for each regularisation strength and keep the best on ``dev``."""
     labels = sorted({e.label for e in train})
     if len(labels) != 2:
-        raise SystemExit(f"{path}: the baseline is binary; found labels {labels}")
+        raise SystemExit(f"{train[0].source}: the n-gram model is binary; found labels {labels}")
     df = Counter(g for e in train for g in set(_grams(e.text)))
     vocab = {g: i for i, g in enumerate(sorted(g for g, n in df.items() if n >= 2))}
     idf = [math.log((1 + len(train)) / (1 + df[g])) + 1 for g in vocab]
-    x_train, x_dev, x_test = (_features([e.text for e in s], vocab, idf) for s in (train, dev, test))
-
-    def target(split: list) -> torch.Tensor:
-        return torch.tensor([float(e.label == labels[1]) for e in split])
-
-    def accuracy(w: torch.Tensor, x: torch.Tensor, split: list) -> float:
-        return float(((_logits(x, w) > 0).float() == target(split)).float().mean())
-
-    print(f"{path}: train {len(train)}, dev {len(dev)}, test {len(test)}; {len(vocab)} character 1-2-grams")
+    x_train, x_dev = (_features([e.text for e in s], vocab, idf) for s in (train, dev))
+    log(f"train {len(train)}, dev {len(dev)}; {len(vocab)} character 1-2-grams")
     fits = []
     for l2 in (1e-4, 3e-5, 1e-5, 3e-6):
-        w = _fit(x_train, target(train), l2)
-        fits.append((accuracy(w, x_dev, dev), l2, w))
-        print(f"l2 {l2:g}: dev accuracy {fits[-1][0]:.4f}")
+        w = _fit(x_train, target(train, labels), l2)
+        fits.append((accuracy(_logits(x_dev, w), dev, labels), l2, w))
+        log(f"l2 {l2:g}: dev accuracy {fits[-1][0]:.4f}")
     best = max(fits, key=lambda fit: fit[0])  # the first of equals: the stronger regularisation
-    print(f"chosen on dev: l2 {best[1]:g}")
-    print(f"test_accuracy {accuracy(best[2], x_test, test):.4f}")
+    log(f"chosen on dev: l2 {best[1]:g}")
+    return NgramClassifier(vocab, idf, best[2], labels)
+
+
+def target(examples: list[ClsExample], labels: list[str]) -> torch.Tensor:
+    return torch.tensor([float(e.label == labels[1]) for e in examples])
+
+
+def accuracy(logits: torch.Tensor, examples: list[ClsExample], labels: list[str]) -> float:
+    return float(((logits > 0).float() == target(examples, labels)).float().mean())
+
+
+def main(path: Path) -> None:
+    train, dev, test = split(path)
+    print(f"{path}: test {len(test)}")
+    model = fit(train, dev)
+    logits = _logits(_features([e.text for e in test], model.vocab, model.idf), model.weights)
+    print(f"test_accuracy {accuracy(logits, test, model.labels):.4f}")
 
 
 if __name__ == "__main__":
