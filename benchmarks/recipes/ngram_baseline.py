@@ -68,9 +68,13 @@ class NgramClassifier:
     def __init__(self, vocab: dict[str, int], idf: list[float], weights: torch.Tensor, labels: list[str]) -> None:
         self.vocab, self.idf, self.weights, self.labels = vocab, idf, weights, labels
 
+    def logits(self, texts: list[str]) -> torch.Tensor:
+        """(N,) scores; > 0 means ``labels[1]``."""
+        return _logits(_features(texts, self.vocab, self.idf), self.weights)
+
     def proba(self, texts: list[str]) -> torch.Tensor:
         """(N,) probabilities of ``labels[1]``."""
-        return torch.sigmoid(_logits(_features(texts, self.vocab, self.idf), self.weights))
+        return torch.sigmoid(self.logits(texts))
 
 
 def split(path: Path) -> tuple[list[ClsExample], list[ClsExample], list[ClsExample]]:
@@ -115,8 +119,7 @@ def main(path: Path) -> None:
     train, dev, test = split(path)
     print(f"{path}: test {len(test)}")
     model = fit(train, dev)
-    logits = _logits(_features([e.text for e in test], model.vocab, model.idf), model.weights)
-    print(f"test_accuracy {accuracy(logits, test, model.labels):.4f}")
+    print(f"test_accuracy {accuracy(model.logits([e.text for e in test]), test, model.labels):.4f}")
 
 
 if __name__ == "__main__":

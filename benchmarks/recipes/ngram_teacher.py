@@ -71,7 +71,8 @@ def main() -> None:
         texts += [perturb(t, originals, rng) for t in originals]
     other = [e.text for e in read_cls_file(args.other).examples]
     rng.shuffle(other)
-    texts += other[: args.n_other]
+    other = other[: args.n_other]
+    texts += other
     p = torch.cat([teacher.proba(texts[i : i + 5000]) for i in range(0, len(texts), 5000)]).tolist()
     negative, positive = teacher.labels
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -87,8 +88,8 @@ def main() -> None:
     _write(args.output_dir / "test.jsonl", gold(test))
     print(
         f"{args.output_dir}: train.jsonl {len(texts)} texts with soft labels ({len(originals)} reviews, "
-        f"{len(texts) - len(originals) - min(args.n_other, len(other))} perturbed copies, "
-        f"{min(args.n_other, len(other))} other-domain reviews); dev.jsonl {len(dev)}, test.jsonl {len(test)}",
+        f"{len(texts) - len(originals) - len(other)} perturbed copies, "
+        f"{len(other)} other-domain reviews); dev.jsonl {len(dev)}, test.jsonl {len(test)}",
         file=sys.stderr,
     )
 
