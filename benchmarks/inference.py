@@ -2,11 +2,13 @@
 
 NER: Resume NER test sentences; the baseline is pipeline("token-classification", aggregation_strategy="simple")
 as usually called (one text at a time), and also with batch_size=32. Spans are scored with seqeval strict IOBES.
-Classification: the ChnSentiCorp test split of the recipe; baseline pipeline("text-classification").
+Classification: 500 ChnSentiCorp reviews (seed 0); baseline pipeline("text-classification"), batch 1 and 32.
+Ablations (batch 32, same model object) show where the API's speed comes from: the model's own forward instead of
+zhbert.fast_forward.FastBert (packed dense layers, last layer only where the head reads), and no token cap per call.
 
     bash benchmarks/recipes/resume_ner.sh && bash benchmarks/recipes/chnsenticorp.sh
     python benchmarks/inference.py [--ner-model runs/resume-ner] [--cls-model runs/chnsenticorp] [--rounds 2]
-        [--tasks ner,classify]
+        [--tasks ner,classify] [--token-caps 1024,2048,4096]
 """
 
 from __future__ import annotations
@@ -33,16 +35,24 @@ def bench_ner(path: str, rounds: int) -> None:
     tagger = EntityTagger.from_pretrained(path, device="cpu")
     baseline = pipeline("token-classification", model=tagger.model, tokenizer=tagger.tokenizer,
                         aggregation_strategy="simple", device="cpu")  # fmt: skip
+    own = EntityTagger(tagger.model, tagger.tokenizer, device="cpu", crf=tagger.crf)
+    own.fast, own.tokens_per_call = None, None
     runs = {
         "pipeline": lambda: baseline(texts),
         "pipeline_b32": lambda: baseline(texts, batch_size=32),
+        "own": lambda: own.predict(texts, batch_size=32),
         "ours": lambda: tagger.predict(texts, batch_size=32),
     }
     timing = interleaved(runs, rounds)
     gold = [e.spans for e in examples]
+
+    def spans(tagged: list) -> list[list[tuple[int, int, str]]]:
+        return [[(x.start, x.end, x.type) for x in p] for p in tagged]
+
     f1 = {
         "pipeline": ner_metrics(texts, gold, pipeline_spans(baseline(texts)))["f1"],
-        "ours": ner_metrics(texts, gold, [[(x.start, x.end, x.type) for x in p] for p in tagger.predict(texts)])["f1"],
+        "own": ner_metrics(texts, gold, spans(own.predict(texts)))["f1"],
+        "ours": ner_metrics(texts, gold, spans(tagger.predict(texts)))["f1"],
     }
     f1["pipeline_b32"] = f1["pipeline"]
     print(f"\nNER: {len(texts)} Resume test sentences, model {path} (CRF: {tagger.crf is not None})")
@@ -50,6 +60,7 @@ def bench_ner(path: str, rounds: int) -> None:
     labels = {
         "pipeline": "pipeline(token-classification, simple), batch 1",
         "pipeline_b32": "pipeline(token-classification, simple), batch 32",
+        "own": "  EntityTagger, model's own forward, no token cap",
         "ours": "zhbert EntityTagger, batch 32",
     }
     for key, label in labels.items():
@@ -57,28 +68,54 @@ def bench_ner(path: str, rounds: int) -> None:
         print(f"{label:52s} {rate:8.1f} {timing['pipeline'][0] / timing[key][0]:8.2f}x {f1[key]:10.4f}")
 
 
-def bench_classify(path: str, rounds: int, n: int) -> None:
+def bench_classify(path: str, rounds: int, n: int, caps: list[int]) -> None:
     data = read_cls_file(SHARED_DATA / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", text_column="review")
     texts = [e.text for e in random.Random(0).sample(data.examples, n)]
     classifier = TextClassifier.from_pretrained(path, device="cpu")
     baseline = pipeline("text-classification", model=classifier.model, tokenizer=classifier.tokenizer, device="cpu")
     limit = {"truncation": True, "max_length": classifier.max_length}
+    # Ablations on the same model object: the model's own forward, with and without the token cap; no token cap.
+    own = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+    own.fast = None
+    own_uncapped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+    own_uncapped.fast, own_uncapped.tokens_per_call = None, None
+    uncapped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+    uncapped.tokens_per_call = None
     runs = {
         "pipeline": lambda: baseline(texts, **limit),
         "pipeline_b32": lambda: baseline(texts, batch_size=32, **limit),
+        "own_uncapped": lambda: own_uncapped.predict(texts, batch_size=32),
+        "own": lambda: own.predict(texts, batch_size=32),
+        "uncapped": lambda: uncapped.predict(texts, batch_size=32),
         "ours": lambda: classifier.predict(texts, batch_size=32),
     }
     timing = interleaved(runs, rounds)
-    same = sum(a["label"] == b.label for a, b in zip(baseline(texts, **limit), classifier.predict(texts), strict=True))
-    print(f"\nClassification: {len(texts)} ChnSentiCorp reviews, model {path}; same label on {same}/{len(texts)}")
+    pairs = list(zip(baseline(texts, **limit), classifier.predict(texts), strict=True))
+    same = sum(a["label"] == b.label for a, b in pairs)
+    gap = max(abs(a["score"] - b.scores[a["label"]]) for a, b in pairs)
+    print(f"\nClassification: {len(texts)} ChnSentiCorp reviews, model {path}")
+    print(f"same label as the pipeline on {same}/{len(texts)}; largest score difference {gap:.1e}")
     print(f"{'':52s} {'text/s':>8s} {'speed-up':>9s}")
     labels = {
         "pipeline": "pipeline(text-classification), batch 1",
         "pipeline_b32": "pipeline(text-classification), batch 32",
+        "own_uncapped": "  TextClassifier, model's own forward, no token cap",
+        "own": "  TextClassifier, model's own forward",
+        "uncapped": "  TextClassifier, FastBert, no token cap",
         "ours": "zhbert TextClassifier, batch 32",
     }
     for key, label in labels.items():
         print(f"{label:52s} {len(texts) / timing[key][0]:8.1f} {timing['pipeline'][0] / timing[key][0]:8.2f}x")
+    if caps:
+        sweep = {}
+        for cap in caps:
+            capped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+            capped.tokens_per_call = cap
+            sweep[cap] = lambda c=capped: c.predict(texts, batch_size=32)
+        timing = interleaved(sweep, rounds)
+        print(f"\nTextClassifier (batch 32) by padded tokens per call; default {classifier.tokens_per_call}")
+        for cap in caps:
+            print(f"  tokens_per_call {cap:<6d} {len(texts) / timing[cap][0]:8.1f} text/s")
 
 
 def main() -> None:
@@ -88,13 +125,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--texts", type=int, default=500)
     parser.add_argument("--tasks", default="ner,classify", help="comma-separated: ner, classify")
+    parser.add_argument("--token-caps", default="", help="comma-separated tokens_per_call values to also time")
     args = parser.parse_args()
     tasks = set(args.tasks.split(","))
     header("inference: zhbert API vs transformers pipelines (best of the rounds)")
     if "ner" in tasks:
         bench_ner(args.ner_model, args.rounds)
     if "classify" in tasks:
-        bench_classify(args.cls_model, args.rounds, args.texts)
+        bench_classify(args.cls_model, args.rounds, args.texts, [int(c) for c in args.token_caps.split(",") if c])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from zhbert import Classification, Entity, EntityTagger, TextClassifier
+from zhbert.inference import length_batches
 from zhbert.modeling import add_crf, load_token_classifier
 from zhbert.tags import bioes_labels
 
@@ -173,3 +174,17 @@ def test_classifier_pairs_and_errors(classifier):
         classifier.predict(["a"], text_pairs=["b", "c"])
     with pytest.raises(ValueError, match="batch_size"):
         classifier.predict(["a"], batch_size=0)
+
+
+@given(st.lists(st.integers(1, 300), max_size=60), st.integers(1, 40), st.one_of(st.none(), st.integers(1, 2000)))
+def test_length_batches(lengths, batch_size, tokens):
+    order = sorted(range(len(lengths)), key=lengths.__getitem__)
+    batches = length_batches(order, lengths, batch_size, tokens)
+    assert [i for b in batches for i in b] == order
+    for k, b in enumerate(batches):
+        following = batches[k + 1] if k + 1 < len(batches) else None
+        assert 1 <= len(b) <= batch_size
+        padded = len(b) * max(lengths[i] for i in b)
+        assert tokens is None or len(b) == 1 or padded <= tokens
+        if following is not None and len(b) < batch_size:  # a batch closes only when the next item would not fit
+            assert tokens is not None and (len(b) + 1) * lengths[following[0]] > tokens

@@ -21,9 +21,12 @@ from typing import Any
 import torch
 
 from .decode import bioes_constraints, constrained_viterbi
+from .fast_forward import FastBert
 from .segment import check_texts
 
-__all__ = ["Classification", "Entity", "EntityTagger", "TextClassifier", "word_pieces"]
+__all__ = ["Classification", "Entity", "EntityTagger", "TextClassifier", "length_batches", "word_pieces"]
+
+CPU_TOKENS_PER_CALL = 2048
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,13 @@ def _window(model: Any, tokenizer: Any) -> int:
 
 
 class TextClassifier:
-    """A fine-tuned sequence classifier; ``predict`` returns one ``Classification`` per text."""
+    """A fine-tuned sequence classifier; ``predict`` returns one ``Classification`` per text.
+
+    Texts run in length-sorted batches of at most ``batch_size``, and on CPU of at most ``tokens_per_call``
+    padded tokens. A stock BERT classifier runs through ``zhbert.fast_forward.FastBert``: no padding in its dense
+    layers and a last layer at [CLS] alone, the only position its head reads; the same scores as the model's own
+    forward, with less work. Any other model runs its own forward.
+    """
 
     def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None) -> None:
         self.device = _device(device)
@@ -68,6 +77,9 @@ class TextClassifier:
         self.tokenizer = tokenizer
         self.labels = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
         self.max_length = _window(model, tokenizer)
+        self.fast = FastBert.for_model(self.model)  # None: the model's own forward
+        # On CPU, throughput falls once one call holds more than a few thousand tokens (docs/benchmarks.md).
+        self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | torch.device | None = None) -> TextClassifier:
@@ -96,8 +108,7 @@ class TextClassifier:
         pad = self.tokenizer.pad_token_id or 0
         probs: list[list[float]] = [[] for _ in items]
         with torch.inference_mode():
-            for lo in range(0, len(order), batch_size):
-                idx = order[lo : lo + batch_size]
+            for idx in length_batches(order, [len(x) for x in ids], batch_size, self.tokens_per_call):
                 width = len(ids[idx[-1]])
                 input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(idx), width), dtype=torch.long)
@@ -111,7 +122,11 @@ class TextClassifier:
                 batch = {"input_ids": input_ids, "attention_mask": mask}
                 if types is not None:
                     batch["token_type_ids"] = token_types
-                logits = self.model(**{k: v.to(self.device) for k, v in batch.items()}).logits.float()  # (b, L)
+                batch = {k: v.to(self.device) for k, v in batch.items()}
+                if self.fast is not None and not self.model.training:
+                    logits = self.fast(**batch).float()  # (b, labels)
+                else:
+                    logits = self.model(**batch).logits.float()
                 for i, row in zip(idx, logits.softmax(-1).tolist(), strict=True):
                     probs[i] = row
         out = []
@@ -119,6 +134,24 @@ class TextClassifier:
             best = max(range(len(row)), key=row.__getitem__)
             out.append(Classification(self.labels[best], row[best], dict(zip(self.labels, row, strict=True))))
         return out
+
+
+def length_batches(
+    order: Sequence[int], lengths: Sequence[int], batch_size: int, tokens: int | None = None
+) -> list[list[int]]:
+    """Split ``order`` (indices sorted by ascending length) into runs of at most ``batch_size`` items whose
+    padded size (items x longest) stays within ``tokens``; an item longer than ``tokens`` runs alone."""
+    batches: list[list[int]] = []
+    for i in order:
+        if (
+            batches
+            and len(batches[-1]) < batch_size
+            and (tokens is None or (len(batches[-1]) + 1) * lengths[i] <= tokens)
+        ):
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches
 
 
 def word_pieces(tokenizer: Any, texts: list[str]) -> list[dict[str, list[int]]]:
@@ -171,6 +204,8 @@ class EntityTagger:
         self.id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
         self.constraints = tuple(c.to(self.device) for c in bioes_constraints(self.id2label))
         self.window = _window(model, tokenizer) - 2
+        self.fast = FastBert.for_model(self.model)  # None: the model's own forward
+        self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
     def from_pretrained(cls, path: str | Path, device: str | torch.device | None = None) -> EntityTagger:
@@ -201,23 +236,32 @@ class EntityTagger:
         jobs.sort(key=lambda job: len(job[2]))
         scores = [torch.empty(len(p["ids"]), len(self.id2label)) for p in pieces]
         centrality = [torch.full((len(p["ids"]),), -1.0) for p in pieces]
-        for lo in range(0, len(jobs), batch_size):
-            batch = jobs[lo : lo + batch_size]
-            width = max(len(ids) for _, _, ids in batch) + 2
+        fast = self.fast if self.fast is not None and not self.model.training else None
+        for batch_idx in length_batches(
+            range(len(jobs)), [len(j[2]) + 2 for j in jobs], batch_size, self.tokens_per_call
+        ):
+            batch = [jobs[j] for j in batch_idx]
+            width = len(batch[-1][2]) + 2
             input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
             for r, (_, _, ids) in enumerate(batch):
                 input_ids[r, : len(ids) + 2] = torch.tensor([cls_id, *ids, sep_id])
                 mask[r, : len(ids) + 2] = 1
-            logits = self.model(input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device)).logits
-            logits = logits.float().cpu()  # (b, width, L)
-            for r, (i, a, ids) in enumerate(batch):
+            input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+            if fast is not None:
+                packed = fast(input_ids=input_ids, attention_mask=mask).float().cpu()  # (real tokens, L)
+            else:
+                padded = self.model(input_ids=input_ids, attention_mask=mask).logits.float().cpu()  # (b, width, L)
+                packed = padded[mask.cpu().bool()]
+            offset = 0  # where row r's [CLS] sits in ``packed``
+            for i, a, ids in batch:
                 k = len(ids)
                 pos = torch.arange(k, dtype=torch.float32)
                 central = torch.minimum(pos, k - 1 - pos)  # distance to the window's nearer edge
                 better = central > centrality[i][a : a + k]
-                scores[i][a : a + k][better] = logits[r, 1 : k + 1][better]
+                scores[i][a : a + k][better] = packed[offset + 1 : offset + k + 1][better]
                 centrality[i][a : a + k][better] = central[better]
+                offset += k + 2
         return scores
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
@@ -231,8 +275,9 @@ class EntityTagger:
         paths = self._decode(word_scores)
         out = []
         for text, p, path, ws in zip(items, pieces, paths, word_scores, strict=True):
-            probs = ws.softmax(-1) if len(ws) else ws
-            out.append(self._entities(text, p, path, probs))
+            # The probability of each word's decoded label, from the softmax of its scores.
+            chosen = ws.softmax(-1).gather(1, torch.tensor(path, dtype=torch.long)[:, None])[:, 0] if path else ws[:, 0]
+            out.append(self._entities(text, p, path, chosen.tolist()))
         return out
 
     def _decode(self, word_scores: list[torch.Tensor]) -> list[list[int]]:
@@ -249,7 +294,7 @@ class EntityTagger:
             return list(self.crf.decode(batch.to(self.device), mask.to(self.device)))
         return constrained_viterbi(batch.to(self.device), lengths.to(self.device), self.constraints)
 
-    def _entities(self, text: str, p: dict[str, list[int]], path: list[int], probs: torch.Tensor) -> list[Entity]:
+    def _entities(self, text: str, p: dict[str, list[int]], path: list[int], chosen: list[float]) -> list[Entity]:
         entities = []
         open_at: int | None = None
         for w, label_id in enumerate(path):
@@ -259,7 +304,7 @@ class EntityTagger:
                 open_at = w
             if prefix in ("E", "S") and open_at is not None:
                 start, end = p["word_start"][open_at], p["word_end"][w]
-                score = float(probs[torch.arange(open_at, w + 1), torch.tensor(path[open_at : w + 1])].mean())
+                score = math.fsum(chosen[open_at : w + 1]) / (w + 1 - open_at)
                 entities.append(Entity(text[start:end], kind, start, end, score if math.isfinite(score) else 0.0))
                 open_at = None
             if prefix == "O":
