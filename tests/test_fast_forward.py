@@ -134,3 +134,19 @@ def test_eval_mode_and_right_padding_only(tiny_mlm_dir, tokenizer):
     left = {k: v.flip(1) for k, v in enc.items()}
     with pytest.raises(ValueError, match="right padding"):
         fast(**left)
+
+
+def test_both_dense_paths_give_the_models_logits(tiny_mlm_dir, tokenizer, monkeypatch):
+    from zhbert import fast_forward
+
+    # The torch build here has oneDNN (x86 CPU wheels do): the fused path is the one under test above.
+    assert fast_forward._onednn_works()
+    model = token_model(tiny_mlm_dir, crf=False)
+    fast = FastBert.for_model(model)
+    enc = padded_batch(tokenizer, n=16, seed=11)
+    with torch.inference_mode():
+        want = model(**enc).logits[enc["attention_mask"].bool()]
+        for flag in (True, False):  # oneDNN's fused linear + GELU, then plain F.linear and F.gelu
+            monkeypatch.setattr(fast_forward, "_ONEDNN", flag)
+            got = fast(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
+            assert torch.allclose(got, want, atol=1e-5)
