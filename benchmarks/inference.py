@@ -8,7 +8,7 @@ zhbert.fast_forward.FastBert (packed dense layers, last layer only where the hea
 
     bash benchmarks/recipes/resume_ner.sh && bash benchmarks/recipes/chnsenticorp.sh
     python benchmarks/inference.py [--ner-model runs/resume-ner] [--cls-model runs/chnsenticorp] [--rounds 2]
-        [--tasks ner,classify] [--token-caps 1024,2048,4096]
+        [--tasks ner,classify,matmul] [--token-caps 1024,2048,4096]
 """
 
 from __future__ import annotations
@@ -118,13 +118,42 @@ def bench_classify(path: str, rounds: int, n: int, caps: list[int]) -> None:
             print(f"  tokens_per_call {cap:<6d} {len(texts) / timing[cap][0]:8.1f} text/s")
 
 
+def bench_matmul(rounds: int) -> None:
+    """The dense layers' kernel, F.linear (torch's default BLAS) vs FastBert's, at a small BERT's shapes."""
+    import torch
+    import torch.nn.functional as F
+
+    from zhbert import fast_forward
+
+    print(f"\nDense layers, float32, 2048 tokens; FastBert's oneDNN path available: {fast_forward._onednn_works()}")
+    print(f"{'shape (tokens x in -> out)':40s} {'F.linear GFLOP/s':>17s} {'FastBert GFLOP/s':>17s} {'ratio':>7s}")
+    g = torch.Generator().manual_seed(0)
+    with torch.inference_mode():
+        for n, k, m, gelu in [(2048, 256, 768, False), (2048, 256, 256, False), (2048, 256, 1024, True),
+                              (2048, 1024, 256, False)]:  # fmt: skip
+            x, w, b = torch.randn(n, k, generator=g), torch.randn(m, k, generator=g) * 0.05, torch.randn(m, generator=g)
+
+            def plain(x=x, w=w, b=b, gelu=gelu):
+                y = F.linear(x, w, b)
+                return F.gelu(y) if gelu else y
+
+            def ours(x=x, w=w, b=b, gelu=gelu):
+                return fast_forward._dense(x, w, b, gelu)
+
+            timing = interleaved({"plain": plain, "ours": ours}, rounds * 10)
+            flops = 2 * n * k * m / 1e9
+            label = f"{n} x {k} -> {m}" + (" + GELU" if gelu else "")
+            rate = {key: flops / timing[key][0] for key in timing}
+            print(f"{label:40s} {rate['plain']:17.1f} {rate['ours']:17.1f} {rate['ours'] / rate['plain']:6.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ner-model", default="runs/resume-ner")
     parser.add_argument("--cls-model", default="runs/chnsenticorp")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--texts", type=int, default=500)
-    parser.add_argument("--tasks", default="ner,classify", help="comma-separated: ner, classify")
+    parser.add_argument("--tasks", default="ner,classify,matmul", help="comma-separated: ner, classify, matmul")
     parser.add_argument("--token-caps", default="", help="comma-separated tokens_per_call values to also time")
     args = parser.parse_args()
     tasks = set(args.tasks.split(","))
@@ -133,6 +162,8 @@ def main() -> None:
         bench_ner(args.ner_model, args.rounds)
     if "classify" in tasks:
         bench_classify(args.cls_model, args.rounds, args.texts, [int(c) for c in args.token_caps.split(",") if c])
+    if "matmul" in tasks:
+        bench_matmul(args.rounds)
 
 
 if __name__ == "__main__":
