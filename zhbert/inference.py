@@ -78,7 +78,7 @@ class TextClassifier:
         self.labels = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
         self.max_length = _window(model, tokenizer)
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
-        # On CPU, throughput falls once one call holds more than a few thousand tokens (docs/benchmarks.md).
+        # On CPU, at most this many padded tokens per call: 1.08x the texts/s of no cap in docs/benchmarks.md.
         self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
@@ -109,19 +109,7 @@ class TextClassifier:
         probs: list[list[float]] = [[] for _ in items]
         with torch.inference_mode():
             for idx in length_batches(order, [len(x) for x in ids], batch_size, self.tokens_per_call):
-                width = len(ids[idx[-1]])
-                input_ids = torch.full((len(idx), width), pad, dtype=torch.long)
-                mask = torch.zeros((len(idx), width), dtype=torch.long)
-                token_types = torch.zeros((len(idx), width), dtype=torch.long)
-                for r, i in enumerate(idx):
-                    n = len(ids[i])
-                    input_ids[r, :n] = torch.tensor(ids[i])
-                    mask[r, :n] = 1
-                    if types is not None:
-                        token_types[r, :n] = torch.tensor(types[i])
-                batch = {"input_ids": input_ids, "attention_mask": mask}
-                if types is not None:
-                    batch["token_type_ids"] = token_types
+                batch = _pad_batch([ids[i] for i in idx], pad, [types[i] for i in idx] if types is not None else None)
                 batch = {k: v.to(self.device) for k, v in batch.items()}
                 if self.fast is not None and not self.model.training:
                     logits = self.fast(**batch).float()  # (b, labels)
@@ -134,6 +122,23 @@ class TextClassifier:
             best = max(range(len(row)), key=row.__getitem__)
             out.append(Classification(self.labels[best], row[best], dict(zip(self.labels, row, strict=True))))
         return out
+
+
+def _pad_batch(rows: list[list[int]], pad: int, types: list[list[int]] | None = None) -> dict[str, torch.Tensor]:
+    """``input_ids`` and ``attention_mask`` (and ``token_type_ids`` when ``types`` is given), right-padded."""
+    width = max(len(r) for r in rows)
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    token_types = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, row in enumerate(rows):
+        input_ids[r, : len(row)] = torch.tensor(row)
+        mask[r, : len(row)] = 1
+        if types is not None:
+            token_types[r, : len(row)] = torch.tensor(types[r])
+    batch = {"input_ids": input_ids, "attention_mask": mask}
+    if types is not None:
+        batch["token_type_ids"] = token_types
+    return batch
 
 
 def length_batches(
@@ -241,18 +246,13 @@ class EntityTagger:
             range(len(jobs)), [len(j[2]) + 2 for j in jobs], batch_size, self.tokens_per_call
         ):
             batch = [jobs[j] for j in batch_idx]
-            width = len(batch[-1][2]) + 2
-            input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, (_, _, ids) in enumerate(batch):
-                input_ids[r, : len(ids) + 2] = torch.tensor([cls_id, *ids, sep_id])
-                mask[r, : len(ids) + 2] = 1
-            input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+            cpu = _pad_batch([[cls_id, *ids, sep_id] for _, _, ids in batch], pad_id)
+            inputs = {k: v.to(self.device) for k, v in cpu.items()}
             if fast is not None:
-                packed = fast(input_ids=input_ids, attention_mask=mask).float().cpu()  # (real tokens, L)
+                packed = fast(**inputs).float().cpu()  # (real tokens, L)
             else:
-                padded = self.model(input_ids=input_ids, attention_mask=mask).logits.float().cpu()  # (b, width, L)
-                packed = padded[mask.cpu().bool()]
+                padded = self.model(**inputs).logits.float().cpu()  # (b, width, L)
+                packed = padded[cpu["attention_mask"].bool()]
             offset = 0  # where row r's [CLS] sits in ``packed``
             for i, a, ids in batch:
                 k = len(ids)
