@@ -36,9 +36,10 @@ test: install browser
 	$(PY) -m pytest
 
 lint: install
-	$(PY) -m ruff check zhbert wwm_pretrain apps tests benchmarks
-	$(PY) -m ruff format --check zhbert wwm_pretrain apps tests benchmarks
+	$(PY) -m ruff check zhbert wwm_pretrain zhbert_demo tests benchmarks tools
+	$(PY) -m ruff format --check zhbert wwm_pretrain zhbert_demo tests benchmarks tools
 	$(PY) -m mypy
+	$(PY) tools/import_rules.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

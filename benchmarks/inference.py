@@ -4,7 +4,7 @@ NER: Resume NER test sentences; the baseline is pipeline("token-classification",
 as usually called (one text at a time), and also with batch_size=32. Spans are scored with seqeval strict IOBES.
 Classification: 500 ChnSentiCorp reviews (seed 0); baseline pipeline("text-classification"), batch 1 and 32.
 Ablations (batch 32, same model object) show where the API's speed comes from: the model's own forward instead of
-zhbert.fast_forward.FastBert (packed dense layers, last layer only where the head reads), and no token cap per call.
+zhbert.models.FastBert (packed dense layers, last layer only where the head reads), and no token cap per call.
 
     bash benchmarks/recipes/resume_ner.sh && bash benchmarks/recipes/chnsenticorp.sh
     python benchmarks/inference.py [--ner-model runs/resume-ner] [--cls-model runs/chnsenticorp] [--rounds 2]
@@ -20,9 +20,8 @@ from _common import SHARED_DATA, header, interleaved
 from transformers import pipeline
 
 from zhbert import EntityTagger, TextClassifier
-from zhbert.cls_data import read_cls_file
-from zhbert.metrics import ner_metrics
-from zhbert.ner_data import read_ner_file
+from zhbert.data import read_cls_file, read_ner_file
+from zhbert.finetune import ner_metrics
 
 
 def pipeline_spans(results: list[list[dict]]) -> list[list[tuple[int, int, str]]]:
@@ -123,9 +122,9 @@ def bench_matmul(rounds: int) -> None:
     import torch
     import torch.nn.functional as F
 
-    from zhbert import fast_forward
+    from zhbert.models import fast_bert
 
-    print(f"\nDense layers, float32, 2048 tokens; FastBert's oneDNN path available: {fast_forward._onednn_works()}")
+    print(f"\nDense layers, float32, 2048 tokens; FastBert's oneDNN path available: {fast_bert.onednn_works()}")
     print(f"{'shape (tokens x in -> out)':40s} {'F.linear GFLOP/s':>17s} {'FastBert GFLOP/s':>17s} {'ratio':>7s}")
     g = torch.Generator().manual_seed(0)
     with torch.inference_mode():
@@ -138,7 +137,7 @@ def bench_matmul(rounds: int) -> None:
                 return F.gelu(y) if gelu else y
 
             def ours(x=x, w=w, b=b, gelu=gelu):
-                return fast_forward._dense(x, w, b, gelu)
+                return fast_bert.dense(x, w, b, gelu)
 
             timing = interleaved({"plain": plain, "ours": ours}, rounds * 10)
             flops = 2 * n * k * m / 1e9

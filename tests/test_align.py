@@ -8,14 +8,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zhbert.align import (
+from zhbert.text import (
+    CharSegmenter,
+    JiebaSegmenter,
     chinese_ref_from_word_ids,
     read_chinese_ref,
     word_ids_from_chinese_ref,
     write_chinese_ref,
     wwm_features,
 )
-from zhbert.segment import CharSegmenter, JiebaSegmenter
 
 from .conftest import TEST_DATA
 

@@ -7,7 +7,8 @@ from collections import Counter
 
 import pytest
 
-from zhbert.cls_data import ClsData, ClsExample, DataError, read_cls_file
+from zhbert.data import ClsData, ClsExample, read_cls_file
+from zhbert.errors import DataError
 
 from .conftest import shared
 

@@ -8,9 +8,8 @@ import pytest
 import torch
 from transformers import BertForMaskedLM, Trainer, TrainingArguments
 
-from zhbert.align import wwm_features
-from zhbert.collator import WholeWordMaskCollator, WordIdsDataset
-from zhbert.segment import JiebaSegmenter
+from zhbert.mlm import WholeWordMaskCollator, WordIdsDataset
+from zhbert.text import JiebaSegmenter, wwm_features
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,7 @@ import itertools
 import pytest
 import torch
 
-from zhbert.crf import CRF
-from zhbert.decode import bioes_constraints
+from zhbert.tagging import CRF, bioes_constraints
 
 BIOES = ["O", "B-A", "I-A", "E-A", "S-A"]
 

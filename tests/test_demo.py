@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from apps.demo import DEFAULT_MAX_CHARS, InputError, build_demo, build_parser, check_input
-from zhbert.demo_models import SET_NAME, DemoModelPaths, build_demo_models
+from zhbert_demo.app import DEFAULT_MAX_CHARS, InputError, build_demo, build_parser, check_input
+from zhbert_demo.models import SET_NAME, DemoModelPaths, build_demo_models
 
 from .conftest import REPO
 
@@ -143,7 +143,7 @@ def test_defaults_are_loopback_without_share():
 
 
 def test_importing_the_app_loads_no_model():
-    code = "import sys, apps.demo; assert 'torch' not in sys.modules and 'gradio' not in sys.modules"
+    code = "import sys, zhbert_demo.app; assert 'torch' not in sys.modules and 'gradio' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
@@ -251,7 +251,7 @@ def test_load_16_clients_10_requests_each(server, handlers):
 
 
 def test_ltp_segmenter_without_a_model_is_a_clear_error(demo_home, capsys):
-    from apps.demo import main
+    from zhbert_demo.app import main
 
     paths = DemoModelPaths.complete(demo_home)
     assert paths is not None
@@ -260,7 +260,8 @@ def test_ltp_segmenter_without_a_model_is_a_clear_error(demo_home, capsys):
     err = capsys.readouterr().err
     assert (
         err.strip()
-        == "zhbert demo: error: --segmenter ltp: not available (give --ltp-model DIR); choose from jieba, char"
+        == "zhbert demo: error: segmenter 'ltp' is not available without an LTP model; choose from jieba, char "
+        "(see --ltp-model)"
     )
 
 

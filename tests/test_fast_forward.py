@@ -7,10 +7,9 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification, BertForTokenClassification
 
 from zhbert import EntityTagger, TextClassifier
-from zhbert.fast_forward import FastBert
-from zhbert.inference import word_pieces
-from zhbert.modeling import add_crf
-from zhbert.tags import bioes_labels
+from zhbert.models import FastBert, add_crf
+from zhbert.tagging import bioes_labels
+from zhbert.text import word_pieces
 
 from .test_inference import random_texts
 
@@ -68,9 +67,9 @@ def test_the_apis_give_the_same_answers_with_and_without_it(tiny_mlm_dir, tokeni
     plain.fast = None
     assert tagger.fast is not None
     # Token scores of each text in batches equal the model's own forward on that text alone.
-    pieces = [p for p in word_pieces(tokenizer, texts[:60]) if p["ids"]]
+    pieces = [p for p in word_pieces(tokenizer, texts[:60]) if p.ids]
     for p, scores in zip(pieces, tagger.token_scores(pieces, batch_size=8), strict=True):
-        ids = torch.tensor([[tokenizer.cls_token_id, *p["ids"], tokenizer.sep_token_id]])
+        ids = torch.tensor([[tokenizer.cls_token_id, *p.ids, tokenizer.sep_token_id]])
         with torch.inference_mode():
             assert torch.allclose(scores, tagger.model(input_ids=ids).logits[0, 1:-1], atol=1e-5)
     got, want = tagger.predict(texts), plain.predict(texts)
@@ -116,7 +115,7 @@ def test_models_it_does_not_reproduce_keep_their_own_forward(tiny_mlm_dir, token
             assert torch.allclose(torch.tensor(list(got.scores.values())), want, atol=1e-5)
     tagger = EntityTagger(subclass, tokenizer, device="cpu")
     assert tagger.fast is None
-    scores = tagger.token_scores([{"ids": tokenizer("高勇", add_special_tokens=False)["input_ids"]}])[0]
+    scores = tagger.token_scores(word_pieces(tokenizer, ["高勇"]))[0]
     with torch.inference_mode():
         want = subclass(**tokenizer("高勇", return_tensors="pt")).logits[0, 1:3]
     assert torch.allclose(scores, want, atol=1e-5)
@@ -137,16 +136,17 @@ def test_eval_mode_and_right_padding_only(tiny_mlm_dir, tokenizer):
 
 
 def test_both_dense_paths_give_the_models_logits(tiny_mlm_dir, tokenizer, monkeypatch):
-    from zhbert import fast_forward
+    from zhbert.models import fast_bert
 
     # The torch build here has oneDNN (x86 CPU wheels do): the fused path is the one under test above.
-    assert fast_forward._onednn_works()
+    assert fast_bert.onednn_works()
     model = token_model(tiny_mlm_dir, crf=False)
     fast = FastBert.for_model(model)
     enc = padded_batch(tokenizer, n=16, seed=11)
     with torch.inference_mode():
         want = model(**enc).logits[enc["attention_mask"].bool()]
         for flag in (True, False):  # oneDNN's fused linear + GELU, then plain F.linear and F.gelu
-            monkeypatch.setattr(fast_forward, "_ONEDNN", flag)
+            fast_bert.use_onednn(flag)
             got = fast(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"])
             assert torch.allclose(got, want, atol=1e-5)
+    fast_bert.use_onednn(None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from zhbert.fill_mask import Candidate, MaskFiller
+from zhbert.api import Candidate, MaskFiller
 
 
 @pytest.fixture(scope="module")

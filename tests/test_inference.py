@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from zhbert import Classification, Entity, EntityTagger, TextClassifier
-from zhbert.inference import length_batches
-from zhbert.modeling import add_crf, load_token_classifier
-from zhbert.tags import bioes_labels
+from zhbert.api import length_batches
+from zhbert.models import add_crf, load_token_classifier
+from zhbert.tagging import bioes_labels
 
 LABELS = bioes_labels(["NAME", "ORG", "TITLE"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from zhbert.train_base import LengthBuckets
+from zhbert.finetune import LengthBuckets
 
 
 def batches(order: list[int], size: int) -> list[list[int]]:

@@ -7,7 +7,7 @@ import sys
 
 from .conftest import REPO
 
-PATHS = ["zhbert", "wwm_pretrain", "apps", "tests", "benchmarks"]
+PATHS = ["zhbert", "wwm_pretrain", "zhbert_demo", "tests", "benchmarks", "tools"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

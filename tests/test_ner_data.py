@@ -6,8 +6,9 @@ from collections import Counter
 
 import pytest
 
-from zhbert.ner_data import DataError, NerExample, read_ner_file, write_conll_bioes
-from zhbert.tags import TagError
+from zhbert.data import NerExample, read_ner_file, write_conll_bioes
+from zhbert.errors import DataError
+from zhbert.tagging import TagError
 
 from .conftest import shared
 
@@ -142,9 +143,9 @@ def test_missing_tag_column(tmp_path):
 
 def test_invalid_sequence_names_the_line(tmp_path):
     path = write(tmp_path / "train.txt", "我 O\n\n在 O\n北 O\n京 I-LOC\n")
-    with pytest.raises(TagError, match=r"train\.txt:5: I-LOC follows O \(no B-LOC before it\); use --fix-tags") as info:
+    with pytest.raises(TagError, match=r"train\.txt:5: I-LOC follows O \(no B-LOC before it\)$") as info:
         read_ner_file(path)
-    assert info.value.position == 2
+    assert info.value.position == 2 and info.value.argument == "fix_tags"
     examples, _ = read_ner_file(path, fix_tags=True)
     assert examples[1] == NerExample("在北京", ((2, 3, "LOC"),), f"{path}:3")
     bad = write(tmp_path / "bad.txt", "我 O\n在 X-LOC\n")

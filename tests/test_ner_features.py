@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from zhbert.inference import word_pieces
-from zhbert.ner_features import ner_features, word_spans
-from zhbert.tags import bioes_labels
+from zhbert.finetune import ner_features, word_spans
+from zhbert.tagging import bioes_labels
+from zhbert.text import word_pieces
 
 LABELS = bioes_labels(["NAME", "PRO"])
 LABEL2ID = {label: i for i, label in enumerate(LABELS)}
@@ -26,9 +26,9 @@ def test_pieces_of_a_word_take_the_label_of_the_first(tokenizer):
 def test_word_spans_map_characters_to_words(tokenizer):
     (p,) = word_pieces(tokenizer, ["在 New York 工作"])
     # words: 在 / New / York / 工 / 作 ; "New York" covers two words and the space between them
-    assert word_spans([(2, 10, "LOC")], p["word_start"], p["word_end"]) == [(1, 2, "LOC")]
-    assert word_spans([(1, 2, "X")], p["word_start"], p["word_end"]) == []  # only a space: no word
-    assert word_spans([(2, 5, "A"), (3, 4, "B")], p["word_start"], p["word_end"]) == [(1, 1, "A")]
+    assert word_spans([(2, 10, "LOC")], p.word_start, p.word_end) == [(1, 2, "LOC")]
+    assert word_spans([(1, 2, "X")], p.word_start, p.word_end) == []  # only a space: no word
+    assert word_spans([(2, 5, "A"), (3, 4, "B")], p.word_start, p.word_end) == [(1, 1, "A")]
 
 
 def test_long_sentences_are_split_outside_entities(tokenizer):

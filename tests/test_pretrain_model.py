@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForMaskedLM, BertForMaskedLM, Trainer, TrainingArguments
 
 from wwm_pretrain.model import head_parameters, mlm_head_quality, with_sparse_mlm_loss
-from wwm_pretrain.run import _warm_up_head
+from wwm_pretrain.run import warm_up_head
 from zhbert import JiebaSegmenter, WholeWordMaskCollator, wwm_features
 
 
@@ -78,7 +78,7 @@ def test_head_warmup_trains_only_the_head(tiny_mlm_dir, tokenizer, law_lines, tm
     def make_trainer(a):
         return Trainer(model=model, args=a, train_dataset=feats, data_collator=WholeWordMaskCollator(tokenizer, seed=0))
 
-    _warm_up_head(model, make_trainer, args, 3, head_parameters)
+    warm_up_head(model, make_trainer, args, 3, head_parameters)
     after = model.state_dict()
     changed = {k for k in before if not torch.equal(before[k], after[k])}
     assert changed and all(k.startswith("cls.predictions.") for k in changed)

@@ -6,7 +6,8 @@ import sys
 import jieba
 import pytest
 
-from zhbert.segment import (
+from zhbert.errors import UsageError
+from zhbert.text import (
     CharSegmenter,
     JiebaSegmenter,
     LtpSegmenter,
@@ -61,7 +62,7 @@ def test_read_user_dict_errors(tmp_path):
         read_user_dict(tmp_path / "missing.txt")
     gbk = tmp_path / "gbk.txt"
     gbk.write_bytes("刑法 3\n".encode("gbk"))
-    with pytest.raises(ValueError, match=r"gbk.txt: not UTF-8"):
+    with pytest.raises(ValueError, match=r"gbk.txt:1: not UTF-8 text; it decodes as GBK"):
         read_user_dict(gbk)
     bad = tmp_path / "bad.txt"
     bad.write_text("刑法 3\n民法 many n\n", encoding="utf-8")
@@ -184,5 +185,6 @@ def test_get_segmenter():
     assert isinstance(get_segmenter("char"), CharSegmenter)
     with pytest.raises(ValueError, match="unknown segmenter 'thulac'"):
         get_segmenter("thulac")
-    with pytest.raises(ValueError, match="--ltp_model"):
+    with pytest.raises(UsageError, match="the ltp segmenter needs an LTP model directory") as info:
         get_segmenter("ltp")
+    assert info.value.argument == "ltp_model"

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from seqeval.metrics.sequence_labeling import get_entities
 
-from zhbert.tags import (
+from zhbert.tagging import (
     SCHEMES,
     TagError,
     bioes_labels,
@@ -84,7 +84,7 @@ def test_bad_spans(spans, length, match):
 @pytest.mark.parametrize(
     ("scheme", "tags", "position", "match"),
     [
-        ("IOB2", ["O", "I-ORG"], 1, r"I-ORG follows O \(no B-ORG before it\); use --fix-tags to repair"),
+        ("IOB2", ["O", "I-ORG"], 1, r"I-ORG follows O \(no B-ORG before it\)"),
         ("IOB2", ["I-ORG", "O"], 0, r"I-ORG starts the sentence \(no B-ORG before it\)"),
         ("IOB2", ["B-PER", "I-ORG"], 1, r"I-ORG follows B-PER \(no B-ORG before it\)"),
         ("IOB2", ["O", "E-PER"], 1, r"'E-PER' is not a tag of the IOB2 scheme"),
@@ -197,4 +197,5 @@ def test_tag_error_is_a_value_error():
     with pytest.raises(ValueError) as info:
         bioes_to_spans(["O", "E-PER"])
     assert isinstance(info.value, TagError)
-    assert info.value.reason == "E-PER follows O (no B-PER before it); use --fix-tags to repair"
+    assert info.value.reason == "E-PER follows O (no B-PER before it)"
+    assert info.value.argument == "fix_tags"  # the repair that would fix it; a command line names its flag

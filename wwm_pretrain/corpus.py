@@ -20,9 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from zhbert.align import wwm_features
-from zhbert.segment import Segmenter, split_long_text
-from zhbert.textio import DataError, decode_line
+from zhbert.errors import DataError, MissingFileError
+from zhbert.text import Segmenter, decode_line, split_long_text, wwm_features
 
 __all__ = [
     "CorpusError",
@@ -38,7 +37,7 @@ PIECE_CHARS = 1000  # paragraphs are segmented in pieces of at most this many ch
 COLUMNS = ("input_ids", "attention_mask", "token_type_ids", "word_ids")
 
 
-class CorpusError(ValueError):
+class CorpusError(DataError):
     """A corpus that cannot be used; the message names the file and, where it helps, the line."""
 
 
@@ -80,7 +79,7 @@ def _iter_jsonl(path: Path, text_column: str) -> Iterator[str]:
                 raise CorpusError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
             if not isinstance(record, dict) or text_column not in record:
                 keys = sorted(record) if isinstance(record, dict) else type(record).__name__
-                raise CorpusError(f"{path}:{lineno}: no {text_column!r} field (found {keys}); set --text_column")
+                raise CorpusError(f"{path}:{lineno}: no {text_column!r} field (found {keys})", argument="text_column")
             text = record[text_column]
             if not isinstance(text, str):
                 raise CorpusError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not text")
@@ -102,7 +101,7 @@ def _iter_saved_dataset(path: Path, text_column: str) -> Iterator[str]:
             raise CorpusError(f"{path}: a DatasetDict without a 'train' split (splits: {list(loaded)})")
         loaded = loaded["train"]
     if text_column not in loaded.column_names:
-        raise CorpusError(f"{path}: no {text_column!r} column (columns: {loaded.column_names}); set --text_column")
+        raise CorpusError(f"{path}: no {text_column!r} column (columns: {loaded.column_names})", argument="text_column")
     for i, text in enumerate(loaded[text_column]):
         if not isinstance(text, str):
             raise CorpusError(f"{path}: row {i} column {text_column!r} is {type(text).__name__}, not text")
@@ -113,7 +112,7 @@ def iter_units(path: str | os.PathLike[str], text_column: str = "text") -> Itera
     """Yield the corpus's units (a document, or up to ``UNIT_PARAGRAPHS`` of its paragraphs) as text."""
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"corpus not found: {path}")
+        raise MissingFileError(f"corpus not found: {path}")
     if path.is_dir():
         return _iter_saved_dataset(path, text_column)
     if path.stat().st_size == 0:

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers.modeling_outputs import MaskedLMOutput
 
-from zhbert.modeling import mix_in
+from zhbert.models import mix_in
 
 __all__ = ["head_parameters", "mlm_head", "mlm_head_quality", "with_sparse_mlm_loss"]
 

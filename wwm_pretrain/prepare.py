@@ -20,7 +20,8 @@ from typing import Any
 
 import datasets
 
-from zhbert.segment import Segmenter
+from zhbert.errors import MissingFileError
+from zhbert.text import Segmenter
 
 from .arguments import DataArguments
 from .corpus import CorpusError, check_corpus, corpus_fingerprint, is_validation_unit, iter_units, pack_units
@@ -122,6 +123,9 @@ def prepare_corpus(
     ``word_ids`` and ``idx`` (the block's row, which seeds its masking)."""
     if not args.train_file:
         raise CorpusError("give a training corpus with --train_file")
+    for path in (args.train_file, args.validation_file):
+        if path and not Path(path).exists():
+            raise MissingFileError(f"corpus not found: {path}")
     if args.streaming:
         return _prepare_streaming(args, tokenizer, segmenter)
     pack = _packer(tokenizer, segmenter, args.max_seq_length)

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -18,59 +17,52 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from zhbert.cli import json_to_flags, option_strings, run_cli
+from zhbert.errors import UsageError, ZhbertError
+
 from .arguments import DataArguments, ModelArguments
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main", "parse_args", "pretrain"]
 
 logger = logging.getLogger("wwm_pretrain")
 
 
-class UsageError(ValueError):
-    """A mistake in the arguments; reported without a traceback."""
-
-
-def parse_args(argv: Sequence[str] | None) -> tuple[ModelArguments, DataArguments, Any]:
+def build_parser() -> Any:
+    """The parser of ``wwm-pretrain``'s flags: ``ModelArguments``, ``DataArguments`` and ``TrainingArguments``."""
     from transformers import HfArgumentParser, TrainingArguments
 
-    parser = HfArgumentParser([ModelArguments, DataArguments, TrainingArguments], prog="wwm-pretrain")  # type: ignore[list-item]
+    from zhbert.cli import ArgumentParser
+
+    class Parser(HfArgumentParser):
+        error = ArgumentParser.error
+
+    return Parser([ModelArguments, DataArguments, TrainingArguments], prog="wwm-pretrain")  # type: ignore[list-item]
+
+
+def parse_args(argv: Sequence[str] | None, parser: Any = None) -> tuple[ModelArguments, DataArguments, Any]:
+    """Flags, or one ``.json`` file of them, into the three argument dataclasses."""
+    parser = parser or build_parser()
     argv = list(sys.argv[1:] if argv is None else argv)
     if len(argv) == 1 and argv[0].endswith(".json"):
-        argv = _json_to_flags(Path(argv[0]))
-    model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    return model_args, data_args, training_args
-
-
-def _json_to_flags(path: Path) -> list[str]:
-    """One JSON object of flag names and values, turned into flags so that argparse checks and converts them."""
-    if not path.is_file():
-        raise UsageError(f"argument file not found: {path}")
+        argv = json_to_flags(argv[0])
     try:
-        values = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise UsageError(f"{path}: not a JSON object of arguments ({err})") from None
-    if not isinstance(values, dict):
-        raise UsageError(f"{path}: expected a JSON object of arguments, got {type(values).__name__}")
-    flags: list[str] = []
-    for key, value in values.items():
-        if value is None:
-            continue
-        flags.append(f"--{key}")
-        if isinstance(value, bool):
-            flags.append(str(value).lower())
-        elif isinstance(value, list):
-            flags.extend(str(v) for v in value)
-        else:
-            flags.append(str(value))
-    return flags
+        model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
+    except ValueError as err:  # TrainingArguments' own checks of flag combinations
+        if isinstance(err, ZhbertError):
+            raise
+        raise UsageError(str(err)) from None
+    return model_args, data_args, training_args
 
 
 def _load_tokenizer(model_args: ModelArguments) -> Any:
     from transformers import AutoTokenizer
 
+    from zhbert.models import load_pretrained
+
     name = model_args.tokenizer_name or model_args.model_name_or_path
     if not name:
         raise UsageError("give --model_name_or_path, or --tokenizer_name with --config_name to train from scratch")
-    tokenizer = AutoTokenizer.from_pretrained(name, cache_dir=model_args.cache_dir)
+    tokenizer = load_pretrained(AutoTokenizer, name, cache_dir=model_args.cache_dir)
     if not tokenizer.is_fast:
         raise UsageError(f"{name}: whole-word masking needs a fast tokenizer (tokenizer.json or vocab.txt)")
     return tokenizer
@@ -80,9 +72,14 @@ def _load_model(model_args: ModelArguments, tokenizer: Any) -> tuple[Any, bool]:
     """The model, and whether its MLM head came from the checkpoint."""
     from transformers import AutoConfig, AutoModelForMaskedLM
 
+    from zhbert.models import load_pretrained
+
     if model_args.model_name_or_path:
-        model, info = AutoModelForMaskedLM.from_pretrained(
-            model_args.model_name_or_path, cache_dir=model_args.cache_dir, output_loading_info=True
+        model, info = load_pretrained(
+            AutoModelForMaskedLM,
+            model_args.model_name_or_path,
+            cache_dir=model_args.cache_dir,
+            output_loading_info=True,
         )
         missing = [k for k in info.get("missing_keys", []) if k.startswith(("cls.", "lm_head."))]
         if missing:
@@ -95,7 +92,7 @@ def _load_model(model_args: ModelArguments, tokenizer: Any) -> tuple[Any, bool]:
         return model, not missing
     if not model_args.config_name:
         raise UsageError("give --model_name_or_path, or --config_name and --tokenizer_name to train from scratch")
-    config = AutoConfig.from_pretrained(model_args.config_name, cache_dir=model_args.cache_dir)
+    config = load_pretrained(AutoConfig, model_args.config_name, cache_dir=model_args.cache_dir)
     if model_args.config_overrides:
         try:
             config.update_from_string(model_args.config_overrides)
@@ -164,12 +161,17 @@ def _resolve_resume(training_args: Any) -> str | None:
     return str(path)
 
 
-def run(model_args: ModelArguments, data_args: DataArguments, training_args: Any) -> dict[str, float]:
+def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args: Any) -> dict[str, float]:
+    """Continued pretraining with whole-word masking; the model is saved in ``training_args.output_dir``.
+
+    Returns:
+        The metrics: ``init_*`` before training, ``train_*``, and ``eval_*`` on the held-out blocks.
+    """
     import torch
     from transformers import set_seed
 
-    from zhbert.collator import WholeWordMaskCollator
-    from zhbert.segment import get_segmenter
+    from zhbert.mlm import WholeWordMaskCollator
+    from zhbert.text import get_segmenter
 
     from .model import head_parameters, mlm_head_quality, with_sparse_mlm_loss
     from .prepare import prepare_corpus
@@ -231,7 +233,7 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Any
         )
 
     if model_args.mlm_head_warmup_steps > 0 and resume is None:
-        _warm_up_head(model, make_trainer, training_args, model_args.mlm_head_warmup_steps, head_parameters)
+        warm_up_head(model, make_trainer, training_args, model_args.mlm_head_warmup_steps, head_parameters)
 
     trainer = make_trainer(training_args)
     metrics: dict[str, float] = {}
@@ -268,7 +270,7 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Any
     return metrics
 
 
-def _warm_up_head(model: Any, make_trainer: Any, training_args: Any, steps: int, head_parameters: Any) -> None:
+def warm_up_head(model: Any, make_trainer: Any, training_args: Any, steps: int, head_parameters: Any) -> None:
     import dataclasses
 
     head = {id(p) for p in head_parameters(model)}
@@ -290,21 +292,14 @@ def _warm_up_head(model: Any, make_trainer: Any, training_args: Any, steps: int,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .corpus import CorpusError
-
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    try:
-        model_args, data_args, training_args = parse_args(argv)
-        run(model_args, data_args, training_args)
-    except (UsageError, CorpusError, FileNotFoundError, ImportError) as err:
-        print(f"wwm-pretrain: error: {err}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as err:
-        if os.environ.get("ZHBERT_DEBUG"):
-            raise
-        print(f"wwm-pretrain: error: {err}", file=sys.stderr)
-        return 2
-    return 0
+    parser = build_parser()
+
+    def body() -> int:
+        pretrain(*parse_args(argv, parser))
+        return 0
+
+    return run_cli("wwm-pretrain", body, option_strings(parser))
 
 
 if __name__ == "__main__":

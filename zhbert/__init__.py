@@ -2,6 +2,11 @@
 
 Whole-word-masking continued pretraining driven by jieba or LTP, fine-tuned classification and BIOES NER
 heads, and a Python API. Names are imported on first use, so ``import zhbert`` loads no model and no torch.
+
+The subpackages follow the data flow, each importing only those before it: ``text`` (segmenters, word ids) ->
+``mlm`` (whole-word masking) and ``tagging`` (tag schemes, Viterbi, CRF) -> ``data`` (file readers) ->
+``models`` (heads, fast forward) -> ``api`` (TextClassifier, EntityTagger, MaskFiller) -> ``finetune`` ->
+``cli``; ``errors`` and ``resources`` sit beneath them all.
 """
 
 from __future__ import annotations
@@ -12,23 +17,28 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "Segmenter": "zhbert.segment",
-    "JiebaSegmenter": "zhbert.segment",
-    "LtpSegmenter": "zhbert.segment",
-    "CharSegmenter": "zhbert.segment",
-    "get_segmenter": "zhbert.segment",
-    "read_user_dict": "zhbert.segment",
-    "wwm_features": "zhbert.align",
-    "read_chinese_ref": "zhbert.align",
-    "write_chinese_ref": "zhbert.align",
-    "chinese_ref_from_word_ids": "zhbert.align",
-    "word_ids_from_chinese_ref": "zhbert.align",
-    "WholeWordMaskCollator": "zhbert.collator",
-    "WordIdsDataset": "zhbert.collator",
-    "TextClassifier": "zhbert.inference",
-    "EntityTagger": "zhbert.inference",
-    "Classification": "zhbert.inference",
-    "Entity": "zhbert.inference",
+    "ZhbertError": "zhbert.errors",
+    "Segmenter": "zhbert.text",
+    "JiebaSegmenter": "zhbert.text",
+    "LtpSegmenter": "zhbert.text",
+    "CharSegmenter": "zhbert.text",
+    "get_segmenter": "zhbert.text",
+    "read_user_dict": "zhbert.text",
+    "wwm_features": "zhbert.text",
+    "read_chinese_ref": "zhbert.text",
+    "write_chinese_ref": "zhbert.text",
+    "chinese_ref_from_word_ids": "zhbert.text",
+    "word_ids_from_chinese_ref": "zhbert.text",
+    "WholeWordMaskCollator": "zhbert.mlm",
+    "WordIdsDataset": "zhbert.mlm",
+    "mask_preview": "zhbert.mlm",
+    "TextClassifier": "zhbert.api",
+    "EntityTagger": "zhbert.api",
+    "MaskFiller": "zhbert.api",
+    "Classification": "zhbert.api",
+    "Entity": "zhbert.api",
+    "Candidate": "zhbert.api",
+    "finetune": "zhbert.finetune",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -1,37 +1,135 @@
-"""The ``zhbert`` command line.
+"""The ``zhbert`` command line, and the one error handler of every zhbert entry point.
 
 zhbert preview "中华人民共和国刑法规定" [--segmenter jieba|ltp|char] [--user-dict FILE] [--seed N]
-zhbert train {classify,ner} ...      zhbert evaluate ...      zhbert predict ...
-zhbert demo [--classifier DIR] [--tagger DIR] [--mlm DIR] [--host 127.0.0.1] [--port 7860]
-zhbert build-demo-models [--force]
+zhbert train {classify,ner} --model_name_or_path DIR --train_file FILE ...   (or: zhbert train ner args.json)
+zhbert evaluate --model DIR --test_file FILE      zhbert predict --model DIR --input FILE --output FILE
+zhbert demo ...      zhbert build-demo-models ...   (commands of the demo package, found by entry point)
+
+A user's mistake (any ``ZhbertError``, or an ``OSError`` such as a full disk) is reported as one line,
+``<command>: error: <message>``, with exit status 2; ``ZHBERT_DEBUG=1`` shows the traceback instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
 
-__all__ = ["main"]
+from .errors import UsageError, ZhbertError
+
+__all__ = ["ArgumentParser", "json_to_flags", "main", "run_cli", "write_atomically"]
+
+COMMANDS_GROUP = "zhbert.commands"  # entry points of commands that live above the library (the demo)
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ``argparse`` parser whose errors are ``UsageError``: reported by ``run_cli`` in one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see --help)")
+
+    def subcommands(self) -> dict[str, argparse.ArgumentParser]:
+        """The parsers of the subcommands, by name."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+
+def _hint(err: ZhbertError, flags: Iterable[str]) -> str:
+    """The command line's own flag for the argument an error names, when the command has one."""
+    if err.argument is None:
+        return ""
+    known = set(flags)
+    for flag in (f"--{err.argument}", f"--{err.argument.replace('_', '-')}"):
+        if flag in known:
+            return f" (see {flag})"
+    return ""
+
+
+def option_strings(parser: argparse.ArgumentParser | None) -> list[str]:
+    """Every flag a parser takes."""
+    if parser is None:
+        return []
+    return [flag for action in parser._actions for flag in action.option_strings]
+
+
+def run_cli(prog: str, body: Callable[[], int | None], flags: Iterable[str] = ()) -> int:
+    """Run one command: its exit status, or 2 after one line on stderr for a user's mistake.
+
+    Args:
+        prog: the command as the user typed it, e.g. ``"zhbert train ner"``.
+        body: the command's work.
+        flags: the command's flags, so that an error naming an argument can point at its flag.
+    """
+    try:
+        return int(body() or 0)
+    except (ZhbertError, OSError) as err:
+        if os.environ.get("ZHBERT_DEBUG"):
+            raise
+        hint = _hint(err, flags) if isinstance(err, ZhbertError) else ""
+        message = " ".join(str(err).split("\n")) or type(err).__name__
+        print(f"{prog}: error: {message}{hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def json_to_flags(path: str | os.PathLike[str]) -> list[str]:
+    """One JSON object of flag names and values, turned into flags so that the parser checks and converts them."""
+    from .text.files import read_utf8
+
+    path = Path(path)
+    try:
+        values = json.loads(read_utf8(path))
+    except json.JSONDecodeError as err:
+        raise UsageError(f"{path}: not a JSON object of arguments ({err})") from None
+    if not isinstance(values, dict):
+        raise UsageError(f"{path}: expected a JSON object of arguments, got {type(values).__name__}")
+    flags: list[str] = []
+    for key, value in values.items():
+        if value is None:
+            continue
+        flags.append(f"--{key}")
+        if isinstance(value, bool):
+            flags.append(str(value).lower())
+        elif isinstance(value, list):
+            flags.extend(str(v) for v in value)
+        else:
+            flags.append(str(value))
+    return flags
+
+
+def write_atomically(path: str | os.PathLike[str], content: str) -> None:
+    """Write ``content`` beside ``path`` and rename it into place: the file is complete or absent."""
+    target = Path(path)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+# --- commands ----------------------------------------------------------------------------------------------
 
 
 def _preview(args: argparse.Namespace) -> int:
     from transformers import AutoTokenizer
 
-    from .preview import mask_preview
+    from .mlm.preview import mask_preview
+    from .models.loading import load_pretrained
     from .resources import BERT_BASE_CHINESE_DIR
-    from .segment import get_segmenter
+    from .text.segment import get_segmenter
 
-    tokenizer = AutoTokenizer.from_pretrained(args.tokenizer or str(BERT_BASE_CHINESE_DIR))
+    tokenizer = load_pretrained(AutoTokenizer, args.tokenizer or str(BERT_BASE_CHINESE_DIR))
     segmenter = get_segmenter(args.segmenter, user_dict=args.user_dict, ltp_model=args.ltp_model)
     for text in args.text:
         view = mask_preview(
-            text,
-            tokenizer,
-            segmenter,
-            seed=args.seed,
-            mlm_probability=args.mlm_probability,
-            max_ngram=args.max_ngram,
+            text, tokenizer, segmenter, seed=args.seed, mlm_probability=args.mlm_probability, max_ngram=args.max_ngram
         )
         print(f"text:    {view.text}")
         print(f"words:   {' / '.join(w.text for w in view.words)}")
@@ -40,75 +138,41 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_task(path: str) -> str:
-    from transformers import AutoConfig
+def _task_options(args: argparse.Namespace) -> Any:
+    from .finetune.arguments import TaskArguments
 
-    config = AutoConfig.from_pretrained(path)
-    task = getattr(config, "zhbert_task", None)
-    if task is None:
-        architectures = " ".join(config.architectures or [])
-        task = "ner" if "TokenClassification" in architectures else "classify"
-    return str(task)
+    return TaskArguments(
+        model_name_or_path=args.model,
+        train_file="",
+        text_column=getattr(args, "text_column", None),
+        label_column=getattr(args, "label_column", "label"),
+        scheme=getattr(args, "scheme", "auto"),
+    )
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    import json
+    from .finetune.run import task_of_checkpoint
 
-    scores, headline = (_evaluate_ner if _model_task(args.model) == "ner" else _evaluate_classify)(args)
+    task = task_of_checkpoint(args.model, _task_options(args))
+    examples = task.read(args.test_file)  # before the model: a bad file fails fast
+    predictor = task.load(args.model, device=args.device)
+    task.check_labels(examples, task.model_labels(predictor))
+    scores = task.score(predictor, examples, batch_size=args.batch_size)
     report = json.dumps(scores, ensure_ascii=False, indent=2)
     if args.output:
-        _write_atomically(args.output, report + "\n")
+        write_atomically(args.output, report + "\n")
     print(report)
-    print(headline)
+    print(f"test_{task.metric} {scores[task.metric]:.4f}")
     return 0
 
 
-def _evaluate_ner(args: argparse.Namespace) -> tuple[dict, str]:
-    from .inference import EntityTagger
-    from .metrics import ner_metrics
-    from .ner_data import read_ner_file
-
-    tagger = EntityTagger.from_pretrained(args.model, device=args.device)
-    examples = read_ner_file(args.test_file, scheme=args.scheme)[0]
-    known = {label.split("-", 1)[1] for label in tagger.id2label.values() if label != "O"}
-    for example in examples:
-        for _, _, kind in example.spans:
-            if kind not in known:
-                raise ValueError(
-                    f"{example.source}: entity type {kind!r} is not among the model's types {sorted(known)}"
-                )
-    texts = [e.text for e in examples]
-    predicted = tagger.predict(texts, batch_size=args.batch_size)
-    scores = ner_metrics(texts, [e.spans for e in examples], [[(x.start, x.end, x.type) for x in p] for p in predicted])
-    return scores, f"test_f1 {scores['f1']:.4f}"
-
-
-def _evaluate_classify(args: argparse.Namespace) -> tuple[dict, str]:
-    from .cls_data import read_cls_file
-    from .inference import TextClassifier
-    from .metrics import classification_metrics
-
-    classifier = TextClassifier.from_pretrained(args.model, device=args.device)
-    data = read_cls_file(args.test_file, text_column=args.text_column, label_column=args.label_column)
-    for example in data.examples:
-        if example.label not in classifier.labels:
-            raise ValueError(
-                f"{example.source}: label {example.label!r} is not among the model's labels {classifier.labels}"
-            )
-    predicted = classifier.predict([e.text for e in data.examples], batch_size=args.batch_size)
-    scores = classification_metrics([e.label for e in data.examples], [p.label for p in predicted])
-    return scores, f"test_accuracy {scores['accuracy']:.4f}"
-
-
 def _read_inputs(path: str, text_column: str) -> list[str]:
-    import json
-    from pathlib import Path
-
-    from .textio import decode_line
+    from .errors import DataError, MissingFileError
+    from .text.files import decode_line
 
     file = Path(path)
     if not file.is_file():
-        raise FileNotFoundError(f"input not found: {file}")
+        raise MissingFileError(f"input not found: {file}")
     texts = []
     jsonl = file.suffix.lower() in (".jsonl", ".json")
     with file.open("rb") as handle:
@@ -122,54 +186,39 @@ def _read_inputs(path: str, text_column: str) -> list[str]:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
-                raise ValueError(f"{file}:{lineno}: not valid JSON ({err.msg})") from None
+                raise DataError(f"{file}:{lineno}: not valid JSON ({err.msg})") from None
             if not isinstance(record, dict) or not isinstance(record.get(text_column), str):
-                raise ValueError(f"{file}:{lineno}: no text field {text_column!r}; set --text-column")
+                raise DataError(f"{file}:{lineno}: no text field {text_column!r}", argument="text_column")
             texts.append(record[text_column])
     return texts
 
 
-def _write_atomically(path: str, content: str) -> None:
-    import os
-    from pathlib import Path
-
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, target)
-
-
 def _predict(args: argparse.Namespace) -> int:
-    import json
     from dataclasses import asdict
 
+    from .finetune.run import task_of_checkpoint
+
     texts = _read_inputs(args.input, args.text_column)
-    task = _model_task(args.model)
+    task = task_of_checkpoint(args.model)
+    predictor = task.load(args.model, device=args.device)
     lines = []
-    if task == "ner":
-        from .inference import EntityTagger
-
-        tagger = EntityTagger.from_pretrained(args.model, device=args.device)
-        for text, entities in zip(texts, tagger.predict(texts, batch_size=args.batch_size), strict=True):
-            lines.append({"text": text, "entities": [asdict(e) for e in entities]})
-    else:
-        from .inference import TextClassifier
-
-        classifier = TextClassifier.from_pretrained(args.model, device=args.device)
-        for text, result in zip(texts, classifier.predict(texts, batch_size=args.batch_size), strict=True):
+    for text, result in zip(texts, predictor.predict(texts, batch_size=args.batch_size), strict=True):
+        if task.name == "ner":
+            lines.append({"text": text, "entities": [asdict(e) for e in result]})
+        else:
             lines.append({"text": text, **asdict(result)})
-    _write_atomically(args.output, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    write_atomically(args.output, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
     print(f"zhbert predict: {len(lines)} predictions written to {args.output}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
         prog="zhbert",
         description="Chinese BERT made practical.",
         epilog="Also: zhbert train {classify,ner} ..., zhbert demo [--help], zhbert build-demo-models [--help].",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=ArgumentParser)
     p = sub.add_parser("preview", help="segment a text and show one whole-word masking draw")
     p.add_argument("text", nargs="+", help="one or more texts")
     p.add_argument("--segmenter", choices=["jieba", "ltp", "char"], default="jieba")
@@ -203,32 +252,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _train(argv: list[str]) -> int:
+    import logging
+
+    from transformers import HfArgumentParser
+
+    from .finetune.arguments import FinetuneArguments, TaskArguments
+    from .finetune.run import TASKS, finetune
+
+    if not argv or argv[0] not in TASKS:
+        return run_cli("zhbert train", lambda: _usage("choose a task: zhbert train {classify,ner} ... (see --help)"))
+    task, rest = argv[0], argv[1:]
+    prog = f"zhbert train {task}"
+
+    class Parser(HfArgumentParser):
+        error = ArgumentParser.error
+
+    parser = Parser([TaskArguments, FinetuneArguments], prog=prog)  # type: ignore[list-item]
+
+    def body() -> int:
+        flags = json_to_flags(rest[0]) if len(rest) == 1 and rest[0].endswith(".json") else rest
+        try:
+            args, training_args = parser.parse_args_into_dataclasses(args=flags)
+        except ValueError as err:  # TrainingArguments' own checks of flag combinations
+            if isinstance(err, ZhbertError):
+                raise
+            raise UsageError(str(err)) from None
+        finetune(task, args, training_args, command=f"{prog} {shlex.join(rest)}")
+        return 0
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+    return run_cli(prog, body, option_strings(parser))
+
+
+def _usage(message: str) -> NoReturn:
+    raise UsageError(message)
+
+
+def plugin_commands() -> dict[str, Any]:
+    """Commands that packages above the library register under the ``zhbert.commands`` entry-point group."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=COMMANDS_GROUP)}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "train":
-        from .train import main as train_main
-
-        return train_main(argv[1:])
-    if argv and argv[0] == "build-demo-models":
-        from .demo_models import main as build_main
-
-        return build_main(argv[1:])
-    if argv and argv[0] == "demo":
-        try:
-            import gradio  # noqa: F401
-        except ImportError:
-            print("zhbert demo: error: the demo needs gradio: pip install 'zhbert[demo]'", file=sys.stderr)
-            return 2
-        from apps.demo import main as demo_main
-
-        return demo_main(argv[1:])
+        return _train(argv[1:])
+    if argv and not argv[0].startswith("-"):
+        plugin = plugin_commands().get(argv[0])
+        if plugin is not None:
+            return int(plugin.load()(argv[1:]))
     parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
+    commands = parser.subcommands()
+    sub = commands.get(argv[0]) if argv else None
+    prog = f"zhbert {argv[0]}" if sub is not None else "zhbert"
+
+    def body() -> int:
+        args = parser.parse_args(argv)
         return int(args.func(args))
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as err:
-        print(f"zhbert {args.command}: error: {err}", file=sys.stderr)
-        return 2
+
+    return run_cli(prog, body, option_strings(sub))
 
 
 if __name__ == "__main__":

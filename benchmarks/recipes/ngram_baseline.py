@@ -18,8 +18,7 @@ from pathlib import Path
 
 import torch
 
-from zhbert.cls_data import ClsExample, read_cls_file
-from zhbert.train import TaskArguments, _split
+from zhbert.data import ClsExample, read_cls_file, split_examples
 
 
 def _grams(text: str) -> list[str]:
@@ -81,10 +80,7 @@ def split(path: Path) -> tuple[list[ClsExample], list[ClsExample], list[ClsExamp
     """The train, dev and test split that ``zhbert train classify`` makes of ``path`` with
     ``--validation_split_percentage 10 --test_split_percentage 10 --split_seed 42``."""
     examples = read_cls_file(path).examples
-    args = TaskArguments(
-        model_name_or_path="", train_file=str(path), validation_split_percentage=10, test_split_percentage=10
-    )
-    return _split(examples, args)
+    return split_examples(examples, dev_percent=10, test_percent=10, seed=42)
 
 
 def fit(train: list[ClsExample], dev: list[ClsExample], log: Callable[[str], None] = print) -> NgramClassifier:

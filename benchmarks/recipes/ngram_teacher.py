@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 from ngram_baseline import fit, split  # the script's own folder is on sys.path
 
-from zhbert.cls_data import ClsExample, read_cls_file
+from zhbert.data import ClsExample, read_cls_file
 
 
 def perturb(text: str, others: list[str], rng: random.Random) -> str:

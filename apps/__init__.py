@@ -1,1 +1,0 @@
-"""The zhbert Gradio demo."""

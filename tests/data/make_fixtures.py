@@ -1,0 +1,60 @@
+"""Write the small real-data fixtures in this folder from the full data sets (README.md gives sources and terms).
+
+    python tests/data/make_fixtures.py SHARED_DATA_DIR
+
+Each fixture is the first N records of its file, byte for byte (line endings included), so it is reproducible;
+the sentiment sample, whose source lists positive reviews first, is its first and last 100 rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def first_sentences(source: Path, target: Path, n: int) -> None:
+    """The first ``n`` blank-line-separated sentences of a character-per-line file."""
+    lines = source.read_bytes().split(b"\n")
+    out, sentences = [], 0
+    for line in lines:
+        out.append(line)
+        if not line.strip():
+            if out[:-1] and out[-2].strip():
+                sentences += 1
+            if sentences == n:
+                break
+    target.write_bytes(b"\n".join(out) + (b"" if out[-1] == b"" else b"\n"))
+
+
+def first_lines(source: Path, target: Path, n: int) -> None:
+    lines = source.read_bytes().splitlines(keepends=True)
+    target.write_bytes(b"".join(lines[:n]))
+
+
+def ends_of_csv(source: Path, target: Path, n: int) -> None:
+    """The header, then the first and the last ``n`` rows of a CSV file."""
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([rows[0], *rows[1 : n + 1], *rows[-n:]])
+
+
+def main(shared: Path) -> None:
+    resume = shared / "resume_ner"
+    first_sentences(resume / "train.char.bmes", HERE / "resume_train.char.bmes", 200)
+    first_sentences(resume / "dev.char.bmes", HERE / "resume_dev.char.bmes", 60)
+    first_sentences(resume / "test.char.bmes", HERE / "resume_test.char.bmes", 60)
+    first_lines(shared / "icwb2_sighan2005" / "pku_test_gold.utf8", HERE / "pku_test_gold_sample.utf8", 150)
+    first_lines(shared / "icwb2_sighan2005" / "msr_test_gold.utf8", HERE / "msr_test_gold_sample.utf8", 250)
+    ends_of_csv(shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", HERE / "chnsenticorp_sample.csv", 100)
+    first_lines(shared / "cluener2020" / "dev.json", HERE / "cluener_dev_sample.json", 150)
+    for path in sorted(HERE.iterdir()):
+        if path.suffix != ".py":
+            print(f"{path.name}: {path.stat().st_size:,} bytes")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]))

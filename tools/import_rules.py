@@ -1,0 +1,112 @@
+"""The import rules of the code base, checked; exit status 1 when one is broken.
+
+1. Layers (import-linter, contracts in ``pyproject.toml``): imports flow one way, from the demo and
+   ``wwm_pretrain`` down through ``zhbert``'s subpackages in data-flow order; the library never imports the
+   packages above it.
+2. No module imports another module's ``_private`` name: neither ``from zhbert.x import _y`` nor
+   ``zhbert.x._y`` on an imported module.
+
+    python tools/import_rules.py [ROOT]        (ROOT: the repository, by default this script's parent folder)
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+PACKAGES = ("zhbert", "wwm_pretrain", "zhbert_demo")
+SCANNED = (*PACKAGES, "tests", "benchmarks", "tools")
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _module_of(path: Path, root: Path) -> list[str]:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return parts[:-1] if parts[-1] == "__init__" else parts
+
+
+def _absolute(node: ast.ImportFrom, path: Path, root: Path) -> str:
+    """The absolute module name an ``import from`` refers to (relative imports resolved)."""
+    if not node.level:
+        return node.module or ""
+    package = _module_of(path, root)
+    if path.name != "__init__.py":
+        package = package[:-1]
+    base = package[: len(package) - (node.level - 1)]
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _ours(module: str) -> bool:
+    return module.split(".")[0] in PACKAGES
+
+
+def private_imports(path: Path, root: Path) -> Iterator[str]:
+    """``file:line: ...`` for each import of another module's private name in one file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    modules: set[str] = set()  # local names bound to modules of ours
+    where = path.relative_to(root)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source = _absolute(node, path, root)
+            if not _ours(source):
+                continue
+            for alias in node.names:
+                if _is_private(alias.name):
+                    yield f"{where}:{node.lineno}: imports {alias.name} from {source}"
+                elif (root / Path(*source.split("."), alias.name)).with_suffix(".py").is_file() or (
+                    root / Path(*source.split("."), alias.name) / "__init__.py"
+                ).is_file():
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if _ours(alias.name):
+                    if any(_is_private(part) for part in alias.name.split(".")):
+                        yield f"{where}:{node.lineno}: imports the private module {alias.name}"
+                    modules.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _is_private(node.attr):
+            base = node.value
+            while isinstance(base, ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name) and base.id in modules:
+                yield f"{where}:{node.lineno}: uses {ast.unparse(node)}, a private name of another module"
+
+
+def check_private(root: Path) -> list[str]:
+    problems = []
+    for folder in SCANNED:
+        for path in sorted((root / folder).rglob("*.py")):
+            problems.extend(private_imports(path, root))
+    return problems
+
+
+def check_layers(root: Path) -> tuple[bool, str]:
+    """Run import-linter on the packages under ``root`` with the contracts of ``root/pyproject.toml``."""
+    result = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command; lint_imports_command()",
+         str(root / "pyproject.toml"), "--no-cache"],
+        cwd=root, capture_output=True, text=True, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    return result.returncode == 0, result.stdout + result.stderr
+
+
+def main(argv: list[str]) -> int:
+    root = Path(argv[0]).resolve() if argv else Path(__file__).resolve().parent.parent
+    ok, report = check_layers(root)
+    if not ok:
+        print(report, end="")
+    problems = check_private(root)
+    for line in problems:
+        print(line)
+    if ok and not problems:
+        print("import rules: layers kept, no private names imported across modules")
+    return 0 if ok and not problems else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,66 @@
+"""What the inference classes share: the device, the model's window, and length-sorted, right-padded batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+
+__all__ = ["CPU_TOKENS_PER_CALL", "length_batches", "model_window", "pad_batch", "resolve_device"]
+
+# On CPU, at most this many padded tokens per model call: 1.08x the texts/s of no cap (docs/benchmarks.md).
+CPU_TOKENS_PER_CALL = 2048
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device`` as a ``torch.device``; ``None`` picks CUDA when available, else the CPU."""
+    if device is None:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def model_window(model: Any, tokenizer: Any) -> int:
+    """Tokens per model call: the length the model was fine-tuned with, within its positions."""
+    limits = [getattr(model.config, "max_position_embeddings", 512), 512]
+    trained = getattr(model.config, "zhbert_max_length", None)
+    if trained:
+        limits.append(int(trained))
+    if getattr(tokenizer, "model_max_length", None) and tokenizer.model_max_length < 100_000:
+        limits.append(int(tokenizer.model_max_length))
+    return min(limits)
+
+
+def pad_batch(rows: list[list[int]], pad: int, types: list[list[int]] | None = None) -> dict[str, torch.Tensor]:
+    """``input_ids`` and ``attention_mask`` (and ``token_type_ids`` when ``types`` is given), right-padded."""
+    width = max(len(r) for r in rows)
+    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    token_types = torch.zeros((len(rows), width), dtype=torch.long)
+    for r, row in enumerate(rows):
+        input_ids[r, : len(row)] = torch.tensor(row)
+        mask[r, : len(row)] = 1
+        if types is not None:
+            token_types[r, : len(row)] = torch.tensor(types[r])
+    batch = {"input_ids": input_ids, "attention_mask": mask}
+    if types is not None:
+        batch["token_type_ids"] = token_types
+    return batch
+
+
+def length_batches(
+    order: Sequence[int], lengths: Sequence[int], batch_size: int, tokens: int | None = None
+) -> list[list[int]]:
+    """Split ``order`` (indices sorted by ascending length) into runs of at most ``batch_size`` items whose
+    padded size (items x longest) stays within ``tokens``; an item longer than ``tokens`` runs alone."""
+    batches: list[list[int]] = []
+    for i in order:
+        if (
+            batches
+            and len(batches[-1]) < batch_size
+            and (tokens is None or (len(batches[-1]) + 1) * lengths[i] <= tokens)
+        ):
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return batches

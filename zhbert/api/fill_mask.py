@@ -1,0 +1,89 @@
+"""Top-k candidates for each ``[MASK]`` in a text, from a masked-language model (``wwm-pretrain`` output).
+
+>>> filler = MaskFiller.from_pretrained("runs/law-bert")
+>>> filler.predict(["中华人民共和国[MASK]法"], top_k=3)[0][0]
+[Candidate(token='刑', score=0.41, text='中华人民共和国刑法'), ...]
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..errors import UsageError
+from ..models.loading import load_pretrained
+from ..text.checks import check_texts
+from .batching import model_window, resolve_device
+
+__all__ = ["Candidate", "MaskFiller"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One filler for one ``[MASK]``: the token, its probability, and the text with the token put in."""
+
+    token: str
+    score: float
+    text: str
+
+
+class MaskFiller:
+    """``predict`` returns, per text, one list of ``top_k`` candidates per ``[MASK]``, left to right."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None) -> None:
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.max_length = model_window(model, tokenizer)
+        self.mask_token = str(tokenizer.mask_token)
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device | None = None) -> MaskFiller:
+        from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+        return cls(load_pretrained(AutoModelForMaskedLM, path), load_pretrained(AutoTokenizer, path), device)
+
+    def predict(self, texts: Sequence[str], top_k: int = 5) -> list[list[list[Candidate]]]:
+        """Fill each ``[MASK]`` of each text independently (the other masks stay masked).
+
+        Raises:
+            ValueError: a text has no ``[MASK]``, or its ``[MASK]`` lies beyond the model's window.
+        """
+        items = check_texts(texts)
+        if top_k < 1:
+            raise UsageError(f"top_k must be >= 1, got {top_k}")
+        mask_id = self.tokenizer.mask_token_id
+        out: list[list[list[Candidate]]] = []
+        with torch.inference_mode():
+            for i, text in enumerate(items):
+                if self.mask_token not in text:
+                    raise UsageError(f"texts[{i}] has no {self.mask_token}: put it where a word is missing")
+                enc = self.tokenizer(
+                    text, truncation=True, max_length=self.max_length, return_offsets_mapping=True, return_tensors="pt"
+                )
+                offsets = enc.pop("offset_mapping")[0].tolist()
+                ids = enc["input_ids"][0]
+                positions = (ids == mask_id).nonzero().flatten().tolist()
+                if len(positions) != text.count(self.mask_token):
+                    raise UsageError(
+                        f"texts[{i}]: a {self.mask_token} lies beyond the model's window of {self.max_length} tokens"
+                    )
+                logits = self.model(**enc.to(self.device)).logits[0].float()  # (T, V)
+                k = min(top_k, logits.shape[-1])
+                per_mask = []
+                for p in positions:
+                    probs = logits[p].softmax(-1)
+                    scores, token_ids = probs.topk(k)
+                    start, end = offsets[p]
+                    candidates = []
+                    for score, token_id in zip(scores.tolist(), token_ids.tolist(), strict=True):
+                        token = self.tokenizer.convert_ids_to_tokens(token_id)
+                        shown = token[2:] if token.startswith("##") else token
+                        candidates.append(Candidate(token, score, text[:start] + shown + text[end:]))
+                    per_mask.append(candidates)
+                out.append(per_mask)
+        return out

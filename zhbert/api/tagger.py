@@ -1,0 +1,150 @@
+"""``EntityTagger``: a fine-tuned BIOES token classifier (optionally with a CRF), list in, list out.
+
+    >>> tagger = EntityTagger.from_pretrained("runs/resume-ner")
+    >>> tagger.predict(["高勇，男，中国国籍，无境外居留权。"])
+    [[Entity(text='高勇', type='NAME', start=0, end=2, score=0.99), Entity(text='中国国籍', type='CONT', ...)]]
+
+Entities carry ``[start, end)`` offsets into the caller's own string: ``text == original[start:end]`` for any
+input. Texts longer than the model's window run in overlapping windows; each token takes its scores from the
+window where it sits most centrally, and one BIOES-constrained Viterbi pass over the whole text decodes them, so
+an entity is never duplicated or broken at a window edge.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..errors import UsageError
+from ..models.crf_head import load_token_classifier
+from ..models.fast_bert import FastBert
+from ..models.loading import load_pretrained
+from ..tagging.schemes import tags_to_spans
+from ..tagging.viterbi import bioes_constraints, constrained_viterbi
+from ..text.checks import check_texts
+from ..text.pieces import WordPieces, word_pieces
+from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, resolve_device
+
+__all__ = ["Entity", "EntityTagger"]
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    type: str
+    start: int
+    end: int
+    score: float
+
+
+class EntityTagger:
+    """A fine-tuned BIOES token classifier (optionally with a CRF); ``predict`` returns entities per text."""
+
+    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, crf: Any = None) -> None:
+        self.device = resolve_device(device)
+        self.model = model.to(self.device).eval()
+        self.tokenizer = tokenizer
+        self.crf = crf if crf is not None else getattr(model, "crf", None)
+        if self.crf is not None:
+            self.crf = self.crf.to(self.device)
+        self.id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
+        self.constraints = tuple(c.to(self.device) for c in bioes_constraints(self.id2label))
+        self.window = model_window(model, tokenizer) - 2
+        self.fast = FastBert.for_model(self.model)  # None: the model's own forward
+        self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
+
+    @classmethod
+    def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device | None = None) -> EntityTagger:
+        from transformers import AutoTokenizer
+
+        model = load_token_classifier(path)
+        return cls(model, load_pretrained(AutoTokenizer, path), device)
+
+    def _windows(self, n: int) -> list[int]:
+        if n <= self.window:
+            return [0]
+        step = max(1, self.window // 2)
+        starts = [*range(0, n - self.window, step), n - self.window]
+        return sorted(set(starts))
+
+    @torch.inference_mode()
+    def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
+        """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
+        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        jobs = []  # (text index, window start, token ids)
+        for i, p in enumerate(pieces):
+            n = len(p.ids)
+            if n:
+                for a in self._windows(n):
+                    jobs.append((i, a, p.ids[a : a + self.window]))
+        jobs.sort(key=lambda job: len(job[2]))
+        scores = [torch.empty(len(p.ids), len(self.id2label)) for p in pieces]
+        centrality = [torch.full((len(p.ids),), -1.0) for p in pieces]
+        fast = self.fast if self.fast is not None and not self.model.training else None
+        for batch_idx in length_batches(
+            range(len(jobs)), [len(j[2]) + 2 for j in jobs], batch_size, self.tokens_per_call
+        ):
+            batch = [jobs[j] for j in batch_idx]
+            cpu = pad_batch([[cls_id, *ids, sep_id] for _, _, ids in batch], pad_id)
+            inputs = {k: v.to(self.device) for k, v in cpu.items()}
+            if fast is not None:
+                packed = fast(**inputs).float().cpu()  # (real tokens, L)
+            else:
+                padded = self.model(**inputs).logits.float().cpu()  # (b, width, L)
+                packed = padded[cpu["attention_mask"].bool()]
+            offset = 0  # where row r's [CLS] sits in ``packed``
+            for i, a, ids in batch:
+                k = len(ids)
+                pos = torch.arange(k, dtype=torch.float32)
+                central = torch.minimum(pos, k - 1 - pos)  # distance to the window's nearer edge
+                better = central > centrality[i][a : a + k]
+                scores[i][a : a + k][better] = packed[offset + 1 : offset + k + 1][better]
+                centrality[i][a : a + k][better] = central[better]
+                offset += k + 2
+        return scores
+
+    def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
+        """Entities of each text, in order of position; they never overlap."""
+        items = check_texts(texts)
+        if batch_size < 1:
+            raise UsageError(f"batch_size must be >= 1, got {batch_size}")
+        pieces = word_pieces(self.tokenizer, items)
+        scores = self.token_scores(pieces, batch_size)
+        word_scores = [s[p.first] for s, p in zip(scores, pieces, strict=True)]  # (words, L) per text
+        paths = self._decode(word_scores)
+        out = []
+        for text, p, path, ws in zip(items, pieces, paths, word_scores, strict=True):
+            # The probability of each word's decoded label, from the softmax of its scores.
+            chosen = ws.softmax(-1).gather(1, torch.tensor(path, dtype=torch.long)[:, None])[:, 0] if path else ws[:, 0]
+            out.append(self._entities(text, p, path, chosen.tolist()))
+        return out
+
+    def _decode(self, word_scores: list[torch.Tensor]) -> list[list[int]]:
+        if not word_scores:
+            return []
+        longest = max((len(s) for s in word_scores), default=0)
+        labels = len(self.id2label)
+        batch = torch.zeros(len(word_scores), max(longest, 1), labels)
+        for r, s in enumerate(word_scores):
+            batch[r, : len(s)] = s if self.crf is not None else s.log_softmax(-1)
+        lengths = torch.tensor([len(s) for s in word_scores])
+        if self.crf is not None:
+            mask = torch.arange(batch.shape[1])[None, :] < lengths[:, None]
+            return list(self.crf.decode(batch.to(self.device), mask.to(self.device)))
+        return constrained_viterbi(batch.to(self.device), lengths.to(self.device), self.constraints)
+
+    def _entities(self, text: str, p: WordPieces, path: list[int], chosen: list[float]) -> list[Entity]:
+        entities = []
+        # Spans over words. The decoder's constraints make the path valid BIOES; ``fix`` only matters for a CRF
+        # passed in without them, whose path is then read as lenient decoders do.
+        labels = [self.id2label[label_id] for label_id in path]
+        for first, stop, kind in tags_to_spans(labels, "BIOES", fix=True):
+            start, end = p.word_start[first], p.word_end[stop - 1]
+            score = math.fsum(chosen[first:stop]) / (stop - first)
+            entities.append(Entity(text[start:end], kind, start, end, score if math.isfinite(score) else 0.0))
+        return entities

@@ -1,0 +1,224 @@
+"""Text classification files (``.csv``, ``.tsv``, ``.jsonl``) read into one shape: text, optional pair, label.
+
+Labels stay strings as written (``"0"``, ``"positive"``); the training code maps them to ids. In JSON lines a
+label may also be an object of label -> probability (a soft label, e.g. a teacher model's output).
+
+    >>> data = read_cls_file("chnsenticorp_htl/ChnSentiCorp_htl_all.csv")
+    >>> len(data.examples), data.skipped_empty, data.examples[0].label
+    (7765, 1, '1')
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import DataError, MissingFileError
+from ..text.files import read_utf8
+
+__all__ = ["TEXT_COLUMNS", "ClsData", "ClsExample", "read_cls_file"]
+
+TEXT_COLUMNS = ("text", "sentence", "review", "content")
+_SUFFIXES = (".csv", ".tsv", ".jsonl")
+
+
+@dataclass(frozen=True)
+class ClsExample:
+    """One text (or text pair) with its label.
+
+    Attributes:
+        text: the text, as written in the file.
+        text_pair: the second text of a pair task, or None.
+        label: the label as a string; ``""`` when read with ``require_label=False`` and none is given. For a
+            soft label, the most probable one.
+        source: ``"file:line"`` where the record starts.
+        label_probs: a soft label (JSON lines only: ``"label": {"0": 0.2, "1": 0.8}``) as (label, probability)
+            pairs, for training on a teacher's outputs; None for an ordinary label.
+    """
+
+    text: str
+    text_pair: str | None
+    label: str
+    source: str
+    label_probs: tuple[tuple[str, float], ...] | None = None
+
+
+@dataclass(frozen=True)
+class ClsData:
+    """What :func:`read_cls_file` read.
+
+    Attributes:
+        examples: the usable rows, in file order.
+        skipped_empty: how many rows were left out because their text (or text pair) is empty or only whitespace.
+    """
+
+    examples: list[ClsExample]
+    skipped_empty: int
+
+
+def read_cls_file(
+    path: str | os.PathLike[str],
+    text_column: str | None = None,
+    text_pair_column: str | None = None,
+    label_column: str = "label",
+    require_label: bool = True,
+) -> ClsData:
+    """Read a classification file: CSV (a header row, standard quoting), TSV (a header row, tabs, no quoting: a
+    ``"`` is an ordinary character) or JSON lines (one object per line).
+
+    Args:
+        path: the file, UTF-8 (a BOM is allowed).
+        text_column: the text's column; None picks the first of ``TEXT_COLUMNS`` the file has.
+        text_pair_column: the second text's column, for pair tasks.
+        label_column: the label's column.
+        require_label: if False, the label column may be missing or empty (texts to predict on).
+
+    Returns:
+        The examples and the number of rows skipped for an empty text.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        DataError: an unknown suffix, a missing column, a missing label, a malformed row or a file that is not
+            UTF-8; the message names the file and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in _SUFFIXES:
+        raise DataError(f"{path}: unknown suffix {suffix!r}; expected one of {', '.join(_SUFFIXES)}")
+    text = read_utf8(path)
+    if suffix == ".jsonl":
+        rows: list[tuple[int, dict[str, Any]]] = _jsonl_rows(path, text)
+        head_line, names = (rows[0][0], list(rows[0][1])) if rows else (1, [])
+    else:
+        head_line, names, table = _table_rows(path, text, suffix == ".tsv")
+        rows = list(table)
+    if not rows:
+        raise DataError(f"{path}: no rows in the file")
+    text_key, pair_key, label_key = _pick_columns(
+        f"{path}:{head_line}", names, text_column, text_pair_column, label_column, require_label
+    )
+    examples: list[ClsExample] = []
+    skipped = 0
+    for lineno, row in rows:
+        where = f"{path}:{lineno}"
+        first = _text(where, row, text_key)
+        pair = _text(where, row, pair_key) if pair_key else None
+        if not first.strip() or (pair is not None and not pair.strip()):
+            skipped += 1
+            continue
+        value = row.get(label_key) if label_key else None
+        if isinstance(value, dict):
+            probs = _soft_label(where, value, label_column)
+            examples.append(ClsExample(first, pair, max(probs, key=lambda p: p[1])[0], where, probs))
+            continue
+        label = _label(where, value, label_column, require_label)
+        examples.append(ClsExample(first, pair, label, where))
+    return ClsData(examples, skipped)
+
+
+def _pick_columns(
+    where: str, names: list[str], text: str | None, pair: str | None, label: str, require_label: bool
+) -> tuple[str, str | None, str | None]:
+    listed = ", ".join(names)
+    if text is None:
+        text = next((name for name in TEXT_COLUMNS if name in names), None)
+        if text is None:
+            raise DataError(f"{where}: no text column: none of {', '.join(TEXT_COLUMNS)} (columns: {listed})")
+    for name in (text, pair, label if require_label else None):
+        if name is not None and name not in names:
+            raise DataError(f"{where}: no column {name!r} (columns: {listed})")
+    return text, pair, label if label in names else None
+
+
+def _text(where: str, row: Mapping[str, Any], key: str) -> str:
+    if key not in row:
+        raise DataError(f"{where}: no field {key!r} (fields: {', '.join(row)})")
+    value = row[key]
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DataError(f"{where}: field {key!r} is {type(value).__name__}, not text")
+    return value
+
+
+def _label(where: str, value: Any, key: str, require: bool) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
+        kind = type(value).__name__
+        raise DataError(
+            f"{where}: label {key!r} is {kind}; expected text, an integer or an object of label: probability"
+        )
+    label = "" if value is None else str(value).strip()
+    if require and not label:
+        raise DataError(f"{where}: no label in column {key!r}")
+    return label
+
+
+def _soft_label(where: str, value: dict[str, Any], key: str) -> tuple[tuple[str, float], ...]:
+    """A JSON object of label -> probability: numbers >= 0 that sum to 1 (within 1e-3), renormalised."""
+    if not value:
+        raise DataError(f"{where}: soft label {key!r} is an empty object")
+    for name, p in value.items():
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 1 or not name.strip():
+            raise DataError(f"{where}: soft label {key!r} has {name!r}: {p!r}; expected label: probability in [0, 1]")
+    total = sum(value.values())
+    if abs(total - 1) > 1e-3:
+        raise DataError(f"{where}: soft label {key!r} sums to {total:g}, not 1")
+    return tuple((name.strip(), float(p) / total) for name, p in value.items())
+
+
+def _table_rows(path: Path, text: str, tsv: bool) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header's line, its column names and the data rows, each with the physical line it starts on."""
+    lines = text.split("\n")
+    dialect: dict[str, Any] = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tsv else {}
+    reader = csv.reader((line + "\n" for line in lines), **dialect)
+    kind = "TSV" if tsv else "CSV"
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        end = 0  # reader.line_num after a record is the physical line it ends on
+        while True:
+            start = end + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                raise DataError(f"{path}:{start}: malformed {kind} record ({err})") from None
+            end = reader.line_num
+            if record and (len(record) > 1 or record[0].strip()):
+                yield start, record
+
+    stream = records()
+    head_line, header = next(stream, (1, []))
+    header = [name.strip() for name in header]
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for start, record in stream:
+            if len(record) != len(header):
+                raise DataError(
+                    f"{path}:{start}: {len(record)} fields, but the header has {len(header)} ({', '.join(header)})"
+                )
+            yield start, dict(zip(header, record, strict=True))
+
+    return head_line, header, rows()
+
+
+def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    rows = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
+        if not isinstance(record, dict):
+            raise DataError(f"{path}:{lineno}: a JSON {type(record).__name__}, expected an object per line")
+        rows.append((lineno, record))
+    return rows

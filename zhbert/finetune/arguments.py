@@ -1,0 +1,99 @@
+"""The arguments of fine-tuning: what to train on (``TaskArguments``) and how (``FinetuneArguments``, a
+``TrainingArguments`` that carries zhbert's defaults).
+
+Both are plain dataclasses: ``zhbert train`` parses them from flags or one JSON file with ``HfArgumentParser``,
+and Python code builds them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from transformers import TrainingArguments
+
+from ..errors import UsageError
+
+__all__ = ["FinetuneArguments", "TaskArguments"]
+
+_SAVE_STRATEGIES = ["no", "steps", "epoch", "best"]
+
+
+@dataclass
+class TaskArguments:
+    """The data and the task's options."""
+
+    model_name_or_path: str = field(metadata={"help": "BERT checkpoint to start from (wwm-pretrain output works)."})
+    train_file: str = field(metadata={"help": "Training data (NER: CoNLL / CLUENER JSON; classify: csv/tsv/jsonl)."})
+    validation_file: str | None = field(default=None, metadata={"help": "Dev data, for early stopping."})
+    test_file: str | None = field(default=None, metadata={"help": "Test data, evaluated once at the end."})
+    validation_split_percentage: float = field(
+        default=0.0, metadata={"help": "Without --validation_file: hold out this % of the training data (fixed seed)."}
+    )
+    test_split_percentage: float = field(
+        default=0.0, metadata={"help": "Without --test_file: hold out this % of the training data (fixed seed)."}
+    )
+    split_seed: int = field(default=42, metadata={"help": "Seed of the train/dev/test split."})
+    text_column: str | None = field(default=None, metadata={"help": "Text column (classify); default text/review."})
+    text_pair_column: str | None = field(default=None, metadata={"help": "Second text column (classify)."})
+    label_column: str = field(default="label", metadata={"help": "Label column (classify)."})
+    scheme: str = field(default="auto", metadata={"help": "NER tag scheme: auto, BIO/IOB2, BIOES or BMES."})
+    fix_tags: bool = field(default=False, metadata={"help": "Repair an I- tag with no B- before it (NER)."})
+    crf: bool = field(
+        default=True,
+        metadata={"help": "A CRF layer over the token scores (NER); on Resume NER it beat softmax + Viterbi."},
+    )
+    max_seq_length: int = field(default=256, metadata={"help": "Tokens per example; longer NER sentences are split."})
+    early_stopping_patience: int = field(default=3, metadata={"help": "Evaluations without improvement to stop."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training examples."})
+
+    def __post_init__(self) -> None:
+        for name in ("validation_split_percentage", "test_split_percentage"):
+            value = getattr(self, name)
+            if not 0 <= value < 100:
+                raise UsageError(f"{name} must lie in [0, 100), got {value}", argument=name)
+        if self.max_train_samples is not None and self.max_train_samples < 1:
+            raise UsageError(
+                f"max_train_samples must be >= 1, got {self.max_train_samples}", argument="max_train_samples"
+            )
+
+
+@dataclass
+class FinetuneArguments(TrainingArguments):
+    """``TrainingArguments`` with zhbert's defaults for fine-tuning on a dev set: evaluate and save every epoch,
+    keep the best checkpoint (by the task's metric) and one more, report to nothing. Without a dev set,
+    ``finetune`` turns evaluation off.
+
+    ``save_strategy`` and ``save_steps`` follow ``eval_strategy`` and ``eval_steps`` unless given.
+    """
+
+    eval_strategy: str = field(
+        default="epoch",
+        metadata={
+            "help": "When to evaluate on the dev set: 'no', 'steps' or 'epoch'.",
+            "choices": ["no", "steps", "epoch"],
+        },
+    )
+    save_strategy: str | None = field(  # type: ignore[assignment]
+        default=None,
+        metadata={"help": "When to save checkpoints (default: as --eval_strategy).", "choices": _SAVE_STRATEGIES},
+    )
+    save_steps: float | None = field(  # type: ignore[assignment]
+        default=None, metadata={"help": "Save every X steps with --save_strategy steps (default: --eval_steps)."}
+    )
+    save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept (the best one among them)."})
+    load_best_model_at_end: bool = field(default=True, metadata={"help": "Keep the best dev checkpoint at the end."})
+    dataloader_pin_memory: bool = field(
+        default_factory=torch.cuda.is_available, metadata={"help": "Pin batches in memory (default: with a GPU)."}
+    )
+
+    def __post_init__(self) -> None:
+        steps = str(self.eval_strategy) == "steps"
+        if self.save_strategy is None:
+            self.save_strategy = str(self.eval_strategy) if str(self.eval_strategy) != "no" else "steps"
+        if self.save_steps is None:
+            follow = self.eval_steps if self.eval_steps is not None else self.logging_steps
+            self.save_steps = follow if steps and str(self.save_strategy) == "steps" else 500
+        if str(self.eval_strategy) == "no":
+            self.load_best_model_at_end = False
+        super().__post_init__()

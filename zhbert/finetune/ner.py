@@ -1,0 +1,106 @@
+"""Named-entity recognition as a fine-tuning task: entity spans from files in any tag scheme, a BIOES token
+classifier (with a CRF by default), and strict IOBES seqeval through the same ``EntityTagger`` path that serves
+predictions."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from ..api.tagger import EntityTagger
+from ..data.ner import NerExample, read_ner_file
+from ..errors import DataError
+from ..models.crf_head import add_crf
+from ..models.loading import load_pretrained
+from ..tagging.schemes import bioes_labels, entity_types
+from .features import ner_features
+from .metrics import ner_metrics
+from .task import Task
+
+__all__ = ["NerTask"]
+
+
+class NerTask(Task):
+    """Args:
+    scheme: the tag scheme of character-per-line files: ``"auto"``, ``"IOB2"`` (``"BIO"``), ``"BIOES"`` or ``"BMES"``.
+    fix_tags: repair invalid tag sequences as lenient decoders do, instead of raising.
+    crf: train a CRF over the token scores.
+    """
+
+    name = "ner"
+    metric = "f1"
+    headline = ("f1", "precision", "recall", "macro_f1")
+    report_key = "per_type"
+    api = "EntityTagger"
+    auto_class = "AutoModelForTokenClassification"
+    description = "BIOES NER"
+
+    def __init__(self, scheme: str = "auto", fix_tags: bool = False, crf: bool = True) -> None:
+        self.scheme = scheme
+        self.fix_tags = fix_tags
+        self.crf = crf
+
+    def read(self, path: str | os.PathLike[str]) -> list[NerExample]:
+        return read_ner_file(path, scheme=self.scheme, fix_tags=self.fix_tags)[0]
+
+    def labels(self, train: Sequence[NerExample]) -> list[str]:
+        types = sorted({kind for e in train for _, _, kind in e.spans})
+        if not types:
+            source = train[0].source.rsplit(":", 1)[0] if train else "the training data"
+            raise DataError(f"{source}: the training data has no entities")
+        return bioes_labels(types)
+
+    def check_labels(self, examples: Sequence[NerExample], labels: Sequence[str]) -> None:
+        known = entity_types(labels)
+        for example in examples:
+            for _, _, kind in example.spans:
+                if kind not in known:
+                    raise DataError(
+                        f"{example.source}: entity type {kind!r} is not among the model's types ({', '.join(known)})"
+                    )
+
+    def build_model(self, model_name_or_path: str, labels: list[str], max_length: int) -> Any:
+        from transformers import AutoModelForTokenClassification
+
+        model = load_pretrained(
+            AutoModelForTokenClassification,
+            model_name_or_path,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+            ignore_mismatched_sizes=True,
+        )
+        model.config.zhbert_task = self.name
+        model.config.zhbert_max_length = max_length
+        if self.crf:
+            add_crf(model)
+        return model
+
+    def dataset(self, train: Sequence[NerExample], tokenizer: Any, label2id: dict[str, int], max_length: int) -> Any:
+        import datasets
+
+        features = ner_features(
+            [e.text for e in train], [e.spans for e in train], tokenizer, label2id, max_length=max_length
+        )
+        return datasets.Dataset.from_list(features)
+
+    def collator(self, tokenizer: Any) -> Any:
+        from transformers import DataCollatorForTokenClassification
+
+        return DataCollatorForTokenClassification(tokenizer)
+
+    def predictor(self, model: Any, tokenizer: Any, device: Any = None) -> EntityTagger:
+        return EntityTagger(model, tokenizer, device=device)
+
+    def load(self, path: str | os.PathLike[str], device: Any = None) -> EntityTagger:
+        return EntityTagger.from_pretrained(path, device=device)
+
+    def model_labels(self, predictor: EntityTagger) -> list[str]:
+        return [predictor.id2label[i] for i in sorted(predictor.id2label)]
+
+    def score(self, predictor: EntityTagger, examples: Sequence[NerExample], batch_size: int = 32) -> dict[str, Any]:
+        texts = [e.text for e in examples]
+        predicted = predictor.predict(texts, batch_size=batch_size)
+        spans = [[(x.start, x.end, x.type) for x in p] for p in predicted]
+        return ner_metrics(texts, [e.spans for e in examples], spans)

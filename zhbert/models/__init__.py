@@ -1,0 +1,11 @@
+"""Models: the CRF head for token classifiers and its loading, a fast inference forward pass for stock BERT
+heads, loading with clear errors, and the mix-in helper that keeps saved checkpoints plain."""
+
+from __future__ import annotations
+
+from .crf_head import CrfLoss, add_crf, load_token_classifier
+from .fast_bert import FastBert
+from .loading import load_pretrained
+from .mixin import mix_in
+
+__all__ = ["CrfLoss", "FastBert", "add_crf", "load_pretrained", "load_token_classifier", "mix_in"]

@@ -1,0 +1,91 @@
+"""Token-classification models with an optional CRF, saved as plain transformers checkpoints.
+
+``add_crf(model)`` gives a ``*ForTokenClassification`` a BIOES-constrained CRF: training uses the CRF's negative
+log-likelihood over the first piece of every word, and the CRF's weights are saved beside the encoder's under
+``crf.*`` with ``config.zhbert_crf = True``. Plain ``AutoModelForTokenClassification`` still loads such a
+checkpoint (it ignores the ``crf.*`` weights); ``load_token_classifier`` restores the CRF too.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from transformers.modeling_outputs import TokenClassifierOutput
+
+from ..errors import DataError
+from ..tagging.crf import CRF
+from ..tagging.viterbi import bioes_constraints
+from .loading import load_pretrained
+from .mixin import mix_in
+
+__all__ = ["CrfLoss", "add_crf", "load_token_classifier"]
+
+
+class CrfLoss:
+    """Mixed in front of a ``*ForTokenClassification`` class by ``add_crf``."""
+
+    crf: CRF
+
+    def forward(
+        self,
+        input_ids: torch.Tensor | None = None,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> TokenClassifierOutput:
+        kwargs.pop("num_items_in_batch", None)
+        out = super().forward(  # type: ignore[misc]
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids, **kwargs
+        )
+        if labels is None:
+            return out
+        emissions = out.logits  # (B, T, L)
+        keep = labels != -100  # (B, T): the first piece of every word
+        counts = keep.sum(dim=1)  # (B,)
+        width = max(int(counts.max()), 1)
+        # Stable sort puts each row's kept positions first, in order: (B, W) left-aligned words.
+        order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)[:, :width]
+        words = emissions.gather(1, order.unsqueeze(-1).expand(-1, -1, emissions.shape[-1]))  # (B, W, L)
+        mask = torch.arange(width, device=labels.device)[None, :] < counts[:, None]  # (B, W)
+        tags = labels.gather(1, order).masked_fill(~mask, 0)
+        loss = self.crf.neg_log_likelihood(words.float(), tags, mask, reduction="mean")
+        return TokenClassifierOutput(loss=loss, logits=emissions)
+
+
+def add_crf(model: nn.Module) -> nn.Module:
+    """Attach a BIOES-constrained CRF to a token classifier, in place (its class keeps its name)."""
+    config: Any = model.config
+    id2label = {int(k): v for k, v in config.id2label.items()}
+    if not isinstance(getattr(model, "crf", None), CRF):
+        model.crf = CRF(len(id2label), constraints=bioes_constraints(id2label))
+    config.zhbert_crf = True
+    return mix_in(model, CrfLoss)
+
+
+def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
+    """A saved token classifier, with its CRF when it was trained with one."""
+    from safetensors.torch import load_file
+    from transformers import AutoModelForTokenClassification
+    from transformers.utils import logging as hf_logging
+
+    # The crf.* weights are loaded below; keep transformers from reporting them as unexpected keys.
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model = load_pretrained(AutoModelForTokenClassification, path)
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    if getattr(model.config, "zhbert_crf", False):
+        add_crf(model)
+        weights: dict[str, torch.Tensor] = {}
+        for file in sorted(Path(path).glob("*.safetensors")):
+            weights.update({k.removeprefix("crf."): v for k, v in load_file(str(file)).items() if k.startswith("crf.")})
+        if not weights:
+            raise DataError(f"{path}: config says the model has a CRF, but no crf.* weights were saved")
+        model.crf.load_state_dict(weights, strict=False)
+    return model

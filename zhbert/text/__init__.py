@@ -1,0 +1,49 @@
+"""Text in, words out: input checks, UTF-8 file reading, segmenters (jieba, LTP, one word per character), the
+word ids of whole-word masking, and tokens grouped into words. The lowest layer: it imports no other part of
+zhbert but ``zhbert.errors``."""
+
+from __future__ import annotations
+
+from .align import (
+    chinese_ref_from_word_ids,
+    read_chinese_ref,
+    word_ids_from_chinese_ref,
+    write_chinese_ref,
+    wwm_features,
+)
+from .checks import check_texts
+from .files import decode_line, read_utf8
+from .ltp import LtpSegmenter
+from .pieces import WordPieces, word_pieces
+from .segment import (
+    CharSegmenter,
+    JiebaSegmenter,
+    Segmenter,
+    UserWord,
+    get_segmenter,
+    read_user_dict,
+    restore_text,
+    split_long_text,
+)
+
+__all__ = [
+    "CharSegmenter",
+    "JiebaSegmenter",
+    "LtpSegmenter",
+    "Segmenter",
+    "UserWord",
+    "WordPieces",
+    "check_texts",
+    "chinese_ref_from_word_ids",
+    "decode_line",
+    "get_segmenter",
+    "read_chinese_ref",
+    "read_user_dict",
+    "read_utf8",
+    "restore_text",
+    "split_long_text",
+    "word_ids_from_chinese_ref",
+    "word_pieces",
+    "write_chinese_ref",
+    "wwm_features",
+]

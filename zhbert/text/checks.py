@@ -1,0 +1,35 @@
+"""The one check of texts handed to zhbert's Python API: a list of strings, each encodable as UTF-8."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ArgumentTypeError, UsageError
+
+__all__ = ["check_texts"]
+
+
+def check_texts(texts: Any, name: str = "texts") -> list[str]:
+    """Return ``texts`` as a list of str, or raise a clear error naming the offending item.
+
+    Raises:
+        TypeError: ``texts`` is a bare string or an item is not a string.
+        ValueError: an item holds a lone surrogate, which no tokenizer can encode.
+    """
+    if isinstance(texts, str):
+        raise ArgumentTypeError(f"{name} must be a list of strings, not a single string; wrap it as [text]")
+    try:
+        items = list(texts)
+    except TypeError:
+        raise ArgumentTypeError(f"{name} must be a list of strings, got {type(texts).__name__}") from None
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"{name}[{i}] is {type(text).__name__}, expected str")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise UsageError(
+                f"{name}[{i}] holds a lone surrogate {text[err.start]!r} at character {err.start}; "
+                "decode the source with errors='replace' or remove it"
+            ) from None
+    return items

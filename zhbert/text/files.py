@@ -1,0 +1,52 @@
+"""Reading users' text files: UTF-8 only, and a clear ``file:line`` error otherwise (GBK named as such)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import DataError, MissingFileError
+
+__all__ = ["decode_line", "read_utf8"]
+
+_GBK_HINT = "; it decodes as GBK/GB18030: convert it with `iconv -f gbk -t utf-8`"
+
+
+def _not_utf8(path: Path, lineno: int, data: bytes) -> DataError:
+    try:
+        data.decode("gb18030")
+        hint = _GBK_HINT
+    except UnicodeDecodeError:
+        hint = ""
+    return DataError(f"{path}:{lineno}: not UTF-8 text{hint}")
+
+
+def decode_line(raw: bytes, path: str | os.PathLike[str], lineno: int) -> str:
+    """One line of a file as text; ``DataError`` naming ``path:lineno`` if it is binary or not UTF-8."""
+    if b"\x00" in raw:
+        raise DataError(f"{path}:{lineno}: holds NUL bytes; this looks like a binary file, not UTF-8 text")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _not_utf8(Path(path), lineno, raw) from None
+    return text.removeprefix("\ufeff") if lineno == 1 else text
+
+
+def read_utf8(path: str | os.PathLike[str]) -> str:
+    """A whole UTF-8 text file (a leading BOM is dropped).
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        DataError: the file is not UTF-8 (the message says when it is GBK/GB18030 instead) or holds NUL bytes.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise MissingFileError(f"{path}: no such file")
+    data = path.read_bytes()
+    if b"\x00" in data:
+        lineno = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise DataError(f"{path}:{lineno}: holds NUL bytes; this looks like a binary file, not UTF-8 text")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        raise _not_utf8(path, data.count(b"\n", 0, err.start) + 1, data) from None

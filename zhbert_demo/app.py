@@ -1,0 +1,317 @@
+"""The zhbert web demo: text classification, entity recognition, whole-word masking and fill-mask, in Chinese.
+
+    zhbert demo                      # the default model set (built on first run from data shipped with zhbert)
+    python -m zhbert_demo --classifier runs/senti --tagger runs/resume-ner --mlm runs/law-bert --port 7860
+
+``build_demo(...)`` returns the ``gr.Blocks`` app; importing this module loads no model. Each tab calls one
+handler of ``DemoHandlers``, also served as a named API endpoint: ``/classify``, ``/ner``, ``/mask``,
+``/fill_mask``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zhbert.errors import MissingExtraError, UsageError
+
+__all__ = ["DemoHandlers", "InputError", "build_demo", "check_input", "load_handlers", "main"]
+
+DEFAULT_MAX_CHARS = 512
+
+CLASSIFY_EXAMPLES = ["味道很好，送餐也很快，下次还会再点。", "等了两个小时才送到，饭菜都凉了，太失望了。"]
+NER_EXAMPLES = [
+    "国务院总理李强在北京会见了联合国秘书长古特雷斯。",
+    "中国科学院院士王选出生于上海，曾任北京大学教授。",
+]
+MASK_EXAMPLES = [
+    "中华人民共和国刑法规定，非法吸收公众存款罪的缓刑考验期限不得少于一年。",
+    "当事人在诉讼时效期间内提出请求，人民法院应当依法受理。",
+]
+FILL_EXAMPLES = ["中华人民共和国[MASK]法", "当事人应当遵循诚实[MASK]用原则。"]
+
+
+class InputError(UsageError):
+    """Text the demo cannot analyse; the message says why, in Chinese and English."""
+
+
+def check_input(text: Any, max_chars: int) -> str:
+    """Return ``text`` if the demo can analyse it, else raise ``InputError`` with a message for the user."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("请输入文本。(The text is empty.)")
+    if len(text) > max_chars:
+        raise InputError(
+            f"文本过长：{len(text)} 个字符，上限为 {max_chars}。(The text is over {max_chars} characters.)"
+        )
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if (category == "Cc" and ch not in "\n\r\t") or category == "Cs":
+            raise InputError(
+                f"文本第 {i + 1} 个字符 U+{ord(ch):04X} 是控制字符或无效字符，请删除后再试。"
+                f"(Character {i + 1}, U+{ord(ch):04X}, is a control or invalid character.)"
+            )
+    if not any(unicodedata.category(ch)[0] in "LN" for ch in text):
+        raise InputError(
+            "文本中没有汉字、字母或数字（只有标点、符号或表情）。"
+            "(The text has no Chinese characters, letters or digits: only punctuation, symbols or emoji.)"
+        )
+    return text
+
+
+@dataclass
+class DemoHandlers:
+    """The demo's four functions over loaded models; each validates its input and returns what the UI shows."""
+
+    classifier: Any  # zhbert TextClassifier
+    tagger: Any  # zhbert EntityTagger
+    filler: Any  # zhbert MaskFiller
+    segmenters: dict[str, Any]  # name -> zhbert Segmenter
+    default_segmenter: str = "jieba"
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    def classify(self, text: str) -> dict[str, float]:
+        """Label -> probability (the values sum to 1)."""
+        result = self.classifier.predict([check_input(text, self.max_chars)])[0]
+        return dict(result.scores)
+
+    def ner(self, text: str) -> tuple[list[tuple[str, str | None]], list[list[Any]]]:
+        """The text cut into (piece, entity type or None) for highlighting, and one row per entity."""
+        text = check_input(text, self.max_chars)
+        entities = self.tagger.predict([text])[0]
+        pieces: list[tuple[str, str | None]] = []
+        at = 0
+        for e in entities:
+            if e.start > at:
+                pieces.append((text[at : e.start], None))
+            pieces.append((text[e.start : e.end], e.type))
+            at = e.end
+        if at < len(text):
+            pieces.append((text[at:], None))
+        rows = [[e.text, e.type, e.start, e.end, round(e.score, 4)] for e in entities]
+        return pieces, rows
+
+    def mask(self, text: str, segmenter: str | None = None, seed: float = 0) -> tuple[str, list, str, list[list[Any]]]:
+        """Segment, draw one whole-word masking with ``seed``, and show it word by word.
+
+        Returns the segmentation (words joined by " / ", user-dictionary words in 〔〕), the text as
+        (word, "掩码" | "用户词典" | None) pieces, the model's masked input, and one row per word.
+        """
+        from zhbert.mlm import mask_preview
+
+        text = check_input(text, self.max_chars)
+        name = segmenter or self.default_segmenter
+        if name not in self.segmenters:
+            raise InputError(f"未知的分词器 {name!r}，可选：{', '.join(self.segmenters)}。(Unknown segmenter.)")
+        view = mask_preview(
+            text, self.filler.tokenizer, self.segmenters[name], seed=int(seed), max_length=self.filler.max_length
+        )
+        words = " / ".join(f"〔{w.text}〕" if w.user_word else w.text for w in view.words)
+        pieces: list[tuple[str, str | None]] = []
+        at = 0
+        for w in view.words:
+            if w.start > at:
+                pieces.append((text[at : w.start], None))
+            pieces.append((w.text, "掩码" if w.masked else "用户词典" if w.user_word else None))
+            at = w.end
+        if at < len(text):
+            pieces.append((text[at:], None))
+        rows = [[w.text, w.start, w.end, w.masked, w.user_word, " ".join(w.replaced_by)] for w in view.words]
+        return words, pieces, view.masked_input, rows
+
+    def fill_mask(self, text: str, top_k: float = 5) -> list[list[Any]]:
+        """One row per candidate: which [MASK] (1, 2, ...), rank, token, probability, and the filled text."""
+        text = check_input(text, self.max_chars)
+        k = int(top_k)
+        if not 1 <= k <= 50:
+            raise InputError(f"候选数应在 1 到 50 之间，收到 {k}。(top_k must be 1 to 50.)")
+        if self.filler.mask_token not in text:
+            raise InputError(
+                f"请在文本中写入 {self.filler.mask_token} 标记要填的字。(Write [MASK] where a character is missing.)"
+            )
+        try:
+            per_mask = self.filler.predict([text], top_k=k)[0]
+        except ValueError as err:
+            raise InputError(f"{err}") from None
+        return [
+            [m + 1, rank + 1, c.token, round(c.score, 4), c.text]
+            for m, candidates in enumerate(per_mask)
+            for rank, c in enumerate(candidates)
+        ]
+
+
+def _guarded(handler: Any) -> Any:
+    """The handler with ``InputError`` shown as a Gradio error message (UI toast, and the API's error)."""
+    import functools
+
+    import gradio as gr
+
+    @functools.wraps(handler)
+    def run(*args: Any) -> Any:
+        try:
+            return handler(*args)
+        except InputError as err:
+            raise gr.Error(str(err), print_exception=False) from None
+
+    return run
+
+
+def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
+    """The demo as a ``gr.Blocks`` app, its queue set; call ``.launch()`` on it."""
+    import gradio as gr
+
+    with gr.Blocks(title="zhbert 中文 BERT 演示") as demo:
+        gr.Markdown(
+            f"# zhbert 中文 BERT 演示\n文本分类、实体识别、全词掩码与完形填空。每次最多 {handlers.max_chars} 个字符。"
+        )
+        with gr.Tab("文本分类", id="classify"):
+            text = gr.Textbox(label="文本", lines=3, elem_id="classify-text")
+            button = gr.Button("分类", variant="primary", elem_id="classify-button")
+            label = gr.Label(label="标签概率", elem_id="classify-label")
+            gr.Examples([[x] for x in CLASSIFY_EXAMPLES], inputs=[text])
+            button.click(_guarded(handlers.classify), [text], [label], api_name="classify")
+        with gr.Tab("实体识别", id="ner"):
+            text = gr.Textbox(label="文本", lines=3, elem_id="ner-text")
+            button = gr.Button("识别实体", variant="primary", elem_id="ner-button")
+            highlighted = gr.HighlightedText(label="实体", elem_id="ner-highlight")
+            table = gr.Dataframe(
+                headers=["实体", "类型", "起", "止", "分数"], label="实体列表（字符偏移 [起, 止)）", elem_id="ner-table"
+            )
+            gr.Examples([[x] for x in NER_EXAMPLES], inputs=[text])
+            button.click(_guarded(handlers.ner), [text], [highlighted, table], api_name="ner")
+        with gr.Tab("全词掩码", id="mask"):
+            gr.Markdown("分词后按整词抽样掩码（15%）：一个词要么整个被掩码，要么不动。〔〕内为用户词典中的词。")
+            text = gr.Textbox(label="文本", lines=3, elem_id="mask-text")
+            with gr.Row():
+                segmenter = gr.Dropdown(
+                    list(handlers.segmenters),
+                    value=handlers.default_segmenter,
+                    label="分词器",
+                    elem_id="mask-segmenter",
+                )
+                seed = gr.Number(value=0, precision=0, label="随机种子", elem_id="mask-seed")
+            button = gr.Button("分词并掩码", variant="primary", elem_id="mask-button")
+            words = gr.Textbox(label="分词", elem_id="mask-words")
+            masked = gr.HighlightedText(label="被掩码的整词", elem_id="mask-highlight")
+            model_input = gr.Textbox(label="模型输入", elem_id="mask-input")
+            table = gr.Dataframe(
+                headers=["词", "起", "止", "掩码", "用户词典", "替换为"], label="逐词", elem_id="mask-table"
+            )
+            gr.Examples([[x] for x in MASK_EXAMPLES], inputs=[text])
+            button.click(
+                _guarded(handlers.mask), [text, segmenter, seed], [words, masked, model_input, table], api_name="mask"
+            )
+        with gr.Tab("完形填空", id="fill_mask"):
+            gr.Markdown("用 `[MASK]` 标出要填的字，模型给出每个位置的前 k 个候选。")
+            text = gr.Textbox(label="文本", lines=2, elem_id="fill-text")
+            top_k = gr.Slider(1, 20, value=5, step=1, label="候选数 k", elem_id="fill-k")
+            button = gr.Button("填空", variant="primary", elem_id="fill-button")
+            table = gr.Dataframe(headers=["位置", "排名", "候选", "概率", "填入后"], label="候选", elem_id="fill-table")
+            gr.Examples([[x] for x in FILL_EXAMPLES], inputs=[text])
+            button.click(_guarded(handlers.fill_mask), [text, top_k], [table], api_name="fill_mask")
+    demo.queue(default_concurrency_limit=concurrency_limit, max_size=256)
+    return demo
+
+
+def load_handlers(
+    classifier: str,
+    tagger: str,
+    mlm: str,
+    segmenter: str = "jieba",
+    user_dict: str | None = None,
+    ltp_model: str | None = None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    device: str | None = None,
+) -> DemoHandlers:
+    """Load the three models and the segmenters (jieba with ``user_dict``, char, and LTP when given a model)."""
+    from zhbert.api import EntityTagger, MaskFiller, TextClassifier
+    from zhbert.text import get_segmenter
+
+    segmenters = {"jieba": get_segmenter("jieba", user_dict=user_dict)}
+    if ltp_model is not None:
+        segmenters["ltp"] = get_segmenter("ltp", user_dict=user_dict, ltp_model=ltp_model)
+    segmenters["char"] = get_segmenter("char")
+    if segmenter not in segmenters:
+        needs = " without an LTP model" if segmenter == "ltp" else ""
+        raise UsageError(
+            f"segmenter {segmenter!r} is not available{needs}; choose from {', '.join(segmenters)}",
+            argument="ltp_model" if segmenter == "ltp" else "segmenter",
+        )
+    return DemoHandlers(
+        classifier=TextClassifier.from_pretrained(classifier, device=device),
+        tagger=EntityTagger.from_pretrained(tagger, device=device),
+        filler=MaskFiller.from_pretrained(mlm, device=device),
+        segmenters=segmenters,
+        default_segmenter=segmenter,
+        max_chars=max_chars,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from zhbert.cli import ArgumentParser
+
+    parser = ArgumentParser(prog="zhbert demo", description="The zhbert web demo (Gradio).")
+    parser.add_argument("--classifier", help="classifier directory (default: the demo's default model set)")
+    parser.add_argument("--tagger", help="NER model directory (default: the demo's default model set)")
+    parser.add_argument("--mlm", help="masked-language model directory for 完形填空 and its tokenizer for 全词掩码")
+    parser.add_argument("--segmenter", choices=["jieba", "ltp", "char"], default="jieba")
+    parser.add_argument("--user-dict", help="jieba user dictionary (default with the default set: legal terms)")
+    parser.add_argument("--ltp-model", help="LTP model directory, to offer the LTP segmenter")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help="longest accepted input")
+    parser.add_argument("--concurrency", type=int, default=2, help="requests run at once; the rest queue")
+    parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
+    parser.add_argument("--home", help="zhbert cache folder for the default set (default $ZHBERT_HOME)")
+    parser.add_argument("--device", default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from zhbert.cli import option_strings, run_cli
+
+    parser = build_parser()
+    return run_cli("zhbert demo", lambda: _serve(parser, argv), option_strings(parser))
+
+
+def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
+    from .models import DemoModelPaths, build_demo_models
+
+    args = parser.parse_args(argv)
+    if args.max_chars < 1:
+        raise UsageError(f"max_chars must be at least 1, got {args.max_chars}", argument="max_chars")
+    if args.concurrency < 1:
+        raise UsageError(f"concurrency must be at least 1, got {args.concurrency}", argument="concurrency")
+    try:
+        import gradio  # noqa: F401
+    except ImportError:
+        raise MissingExtraError("the demo needs gradio: pip install 'zhbert[demo]'") from None
+    user_dict = args.user_dict
+    if not (args.classifier and args.tagger and args.mlm):
+        paths = DemoModelPaths.complete(args.home) or build_demo_models(args.home)
+        args.classifier = args.classifier or str(paths.classifier)
+        args.tagger = args.tagger or str(paths.tagger)
+        args.mlm = args.mlm or str(paths.mlm)
+        if user_dict is None and args.segmenter == "jieba":
+            user_dict = str(paths.user_dict)
+    handlers = load_handlers(
+        args.classifier,
+        args.tagger,
+        args.mlm,
+        args.segmenter,
+        user_dict,
+        args.ltp_model,
+        args.max_chars,
+        args.device,
+    )
+    demo = build_demo(handlers, concurrency_limit=args.concurrency)
+    print(f"zhbert demo: serving on http://{args.host}:{args.port}", flush=True)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, show_error=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

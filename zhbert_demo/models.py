@@ -1,0 +1,208 @@
+"""The demo's default model set, built on this machine from data shipped in ``zhbert_demo/data``.
+
+    zhbert build-demo-models [--home DIR] [--force]
+
+Three steps, each a real zhbert run with progress bars: whole-word-masking pretraining of a small BERT (4 layers,
+hidden 256, random weights, the bert-base-chinese vocabulary) on the legal corpus with jieba and the legal user
+dictionary; then a sentiment classifier and a PER/LOC/ORG tagger fine-tuned from it. The set is written to a
+temporary folder and moved into place only when complete, so an interrupted build leaves nothing half-made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from zhbert.resources import BERT_BASE_CHINESE_DIR
+
+__all__ = ["DEMO_DATA_DIR", "DemoModelPaths", "build_demo_models", "demo_models_dir", "main", "zhbert_home"]
+
+DEMO_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+SET_NAME = "demo-models-v1"
+MANIFEST = "manifest.json"
+
+
+def zhbert_home() -> Path:
+    """``$ZHBERT_HOME``, default ``~/.cache/zhbert``."""
+    return Path(os.environ.get("ZHBERT_HOME") or Path.home() / ".cache" / "zhbert").expanduser()
+
+
+def demo_models_dir(home: str | Path | None = None) -> Path:
+    return Path(home).expanduser() / SET_NAME if home is not None else zhbert_home() / SET_NAME
+
+
+@dataclass(frozen=True)
+class DemoModelPaths:
+    classifier: Path
+    tagger: Path
+    mlm: Path
+    user_dict: Path
+
+    @classmethod
+    def of(cls, root: Path) -> DemoModelPaths:
+        return cls(root / "classifier", root / "tagger", root / "mlm", DEMO_DATA_DIR / "legal_terms.txt")
+
+    @classmethod
+    def complete(cls, home: str | Path | None = None) -> DemoModelPaths | None:
+        """The built set, or None when it is missing or was never finished."""
+        root = demo_models_dir(home)
+        return cls.of(root) if (root / MANIFEST).is_file() else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How much to train: the full set, or a seconds-long smoke build (``quick``) with the same steps."""
+
+    layers: int
+    hidden: int
+    pretrain_steps: int
+    cls_epochs: float
+    ner_epochs: float
+    max_train_samples: int | None
+
+    @classmethod
+    def of(cls, quick: bool) -> _Plan:
+        if quick:
+            return cls(layers=2, hidden=64, pretrain_steps=20, cls_epochs=1, ner_epochs=3, max_train_samples=2000)
+        return cls(layers=4, hidden=256, pretrain_steps=300, cls_epochs=2, ner_epochs=2, max_train_samples=None)
+
+
+def build_demo_models(home: str | Path | None = None, force: bool = False, quick: bool = False) -> DemoModelPaths:
+    """Build the default set under ``home`` (default ``$ZHBERT_HOME``) unless it is already complete.
+
+    Args:
+        home: the zhbert cache folder; the set goes to ``home/demo-models-v1``.
+        force: build again even if a complete set exists.
+        quick: tiny models and a few training steps (seconds), for tests of the whole path.
+    """
+    from transformers import TrainingArguments
+
+    from wwm_pretrain.arguments import DataArguments, ModelArguments
+    from wwm_pretrain.run import pretrain
+    from zhbert.finetune import FinetuneArguments, TaskArguments, finetune
+
+    target = demo_models_dir(home)
+    if not force and (target / MANIFEST).is_file():
+        return DemoModelPaths.of(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = target.with_name(f"{target.name}.building-{os.getpid()}")
+    shutil.rmtree(work, ignore_errors=True)
+    plan = _Plan.of(quick)
+    paths = DemoModelPaths.of(work)
+    data = DEMO_DATA_DIR
+    times: dict[str, float] = {}
+    started = time.perf_counter()
+    try:
+        print(f"zhbert: building the demo models in {target} (step 1 of 3: whole-word-masking pretraining)", flush=True)
+        overrides = (
+            f"num_hidden_layers={plan.layers},hidden_size={plan.hidden},"
+            f"num_attention_heads={max(1, plan.hidden // 64)},intermediate_size={plan.hidden * 4}"
+        )
+        pretrain(
+            ModelArguments(
+                config_name=str(BERT_BASE_CHINESE_DIR),
+                tokenizer_name=str(BERT_BASE_CHINESE_DIR),
+                config_overrides=overrides,
+            ),
+            DataArguments(
+                train_file=str(data / "law_corpus.txt"),
+                user_dict=str(paths.user_dict),
+                prepared_cache_dir=str(work / "prepared"),
+                max_seq_length=128,
+            ),
+            TrainingArguments(
+                output_dir=str(paths.mlm),
+                per_device_train_batch_size=32,
+                max_steps=plan.pretrain_steps,
+                learning_rate=1e-3,
+                warmup_steps=0.05,
+                seed=0,
+                report_to="none",
+                save_strategy="no",
+                logging_steps=50,
+            ),
+        )
+        times["pretrain_s"] = time.perf_counter() - started
+        steps = [
+            ("classifier", "sentiment classifier", "classify", "waimai_reviews.csv", plan.cls_epochs, 64, 1e-4),
+            ("tagger", "entity tagger (PER/LOC/ORG)", "ner", "msra_ner_sample.jsonl", plan.ner_epochs, 128, 5e-4),
+        ]
+        for number, (name, what, task, train_file, epochs, max_length, rate) in enumerate(steps, start=2):
+            print(f"zhbert: step {number} of 3: {what}", flush=True)
+            tick = time.perf_counter()
+            finetune(
+                task,
+                TaskArguments(
+                    model_name_or_path=str(paths.mlm),
+                    train_file=str(data / train_file),
+                    validation_split_percentage=10,
+                    text_column="review" if task == "classify" else None,
+                    max_seq_length=max_length,
+                    max_train_samples=plan.max_train_samples,
+                ),
+                FinetuneArguments(
+                    output_dir=str(getattr(paths, name)),
+                    num_train_epochs=epochs,
+                    per_device_train_batch_size=32,
+                    learning_rate=rate,
+                    warmup_steps=0.05,
+                    save_total_limit=1,
+                    seed=0,
+                ),
+                command=f"zhbert build-demo-models (step {number}: {what})",
+            )
+            times[f"{name}_s"] = time.perf_counter() - tick
+        for leftover in [work / "prepared", *work.glob("*/checkpoint-*")]:
+            shutil.rmtree(leftover, ignore_errors=True)
+        manifest = {
+            "set": SET_NAME,
+            "quick": quick,
+            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "seconds": {k: round(v, 1) for k, v in {**times, "total_s": time.perf_counter() - started}.items()},
+            "data": sorted(p.name for p in data.iterdir() if p.suffix in (".txt", ".csv", ".jsonl")),
+            "metrics": {name: _eval_metrics(work / name) for name in ("classifier", "tagger")},
+        }
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    print(f"zhbert: demo models ready in {target} ({time.perf_counter() - started:.0f} s)", flush=True)
+    return DemoModelPaths.of(target)
+
+
+def _eval_metrics(path: Path) -> dict[str, float]:
+    report = path / "all_results.json"
+    if not report.is_file():
+        return {}
+    values = json.loads(report.read_text(encoding="utf-8"))
+    return {k: v for k, v in values.items() if k.startswith("eval_") and isinstance(v, float)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from zhbert.cli import ArgumentParser, option_strings, run_cli
+
+    parser = ArgumentParser(prog="zhbert build-demo-models", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--home", help="zhbert cache folder (default $ZHBERT_HOME or ~/.cache/zhbert)")
+    parser.add_argument("--force", action="store_true", help="build again even if a complete set exists")
+    parser.add_argument("--quick", action="store_true", help="tiny models in seconds, to check the whole path")
+
+    def body() -> int:
+        args = parser.parse_args(argv)
+        paths = build_demo_models(args.home, force=args.force, quick=args.quick)
+        print(f"classifier: {paths.classifier}\ntagger:     {paths.tagger}\nmlm:        {paths.mlm}")
+        return 0
+
+    return run_cli("zhbert build-demo-models", body, option_strings(parser))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
