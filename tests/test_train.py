@@ -174,3 +174,25 @@ def test_console_script_runs():
     result = subprocess.run([sys.executable, "-m", "zhbert", "train"], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2
     assert result.stderr.strip() == "zhbert train: error: choose a task: zhbert train {classify,ner} ... (see --help)"
+
+
+def test_arguments_from_one_json_file(tiny_mlm_dir, tmp_path, capsys):
+    out = tmp_path / "cls"
+    args = {
+        "model_name_or_path": str(tiny_mlm_dir),
+        "train_file": str(TEST_DATA / "chnsenticorp_sample.csv"),
+        "validation_split_percentage": 20,
+        "max_seq_length": 32,
+        "max_steps": 2,
+        "output_dir": str(out),
+        "disable_tqdm": True,
+        "seed": 0,
+    }
+    path = tmp_path / "args.json"
+    path.write_text(json.dumps(args), encoding="utf-8")
+    assert main(["train", "classify", str(path)]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("eval_accuracy ")
+    assert json.loads((out / "config.json").read_text())["zhbert_max_length"] == 32
+    path.write_text(json.dumps({**args, "max_steps": "many"}), encoding="utf-8")
+    assert main(["train", "classify", str(path)]) == 2
+    assert "invalid int value: 'many'" in capsys.readouterr().err

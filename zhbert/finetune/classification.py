@@ -11,7 +11,6 @@ from typing import Any
 from ..api.classifier import TextClassifier
 from ..data.classification import ClsExample, read_cls_file
 from ..errors import DataError
-from ..models.loading import load_pretrained
 from .metrics import classification_metrics
 from .task import Task
 
@@ -58,21 +57,6 @@ class ClassificationTask(Task):
                 raise DataError(
                     f"{example.source}: label {example.label!r} is not among the model's labels {list(labels)}"
                 )
-
-    def build_model(self, model_name_or_path: str, labels: list[str], max_length: int) -> Any:
-        from transformers import AutoModelForSequenceClassification
-
-        model = load_pretrained(
-            AutoModelForSequenceClassification,
-            model_name_or_path,
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={label: i for i, label in enumerate(labels)},
-            ignore_mismatched_sizes=True,
-        )
-        model.config.zhbert_task = self.name
-        model.config.zhbert_max_length = max_length
-        return model
 
     def dataset(self, train: Sequence[ClsExample], tokenizer: Any, label2id: dict[str, int], max_length: int) -> Any:
         import datasets

@@ -12,7 +12,6 @@ from ..api.tagger import EntityTagger
 from ..data.ner import NerExample, read_ner_file
 from ..errors import DataError
 from ..models.crf_head import add_crf
-from ..models.loading import load_pretrained
 from ..tagging.schemes import bioes_labels, entity_types
 from .features import ner_features
 from .metrics import ner_metrics
@@ -61,21 +60,8 @@ class NerTask(Task):
                     )
 
     def build_model(self, model_name_or_path: str, labels: list[str], max_length: int) -> Any:
-        from transformers import AutoModelForTokenClassification
-
-        model = load_pretrained(
-            AutoModelForTokenClassification,
-            model_name_or_path,
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={label: i for i, label in enumerate(labels)},
-            ignore_mismatched_sizes=True,
-        )
-        model.config.zhbert_task = self.name
-        model.config.zhbert_max_length = max_length
-        if self.crf:
-            add_crf(model)
-        return model
+        model = super().build_model(model_name_or_path, labels, max_length)
+        return add_crf(model) if self.crf else model
 
     def dataset(self, train: Sequence[NerExample], tokenizer: Any, label2id: dict[str, int], max_length: int) -> Any:
         import datasets

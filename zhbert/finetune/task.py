@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from ..models.loading import load_pretrained
+
 __all__ = ["Task"]
 
 
@@ -48,9 +50,22 @@ class Task(ABC):
     def check_labels(self, examples: Sequence[Any], labels: Sequence[str]) -> None:
         """Raise ``DataError`` naming the example's source when it uses a label (or type) the model lacks."""
 
-    @abstractmethod
     def build_model(self, model_name_or_path: str, labels: list[str], max_length: int) -> Any:
-        """The model to fine-tune, its head sized for ``labels``."""
+        """The model to fine-tune (``auto_class``), its head sized for ``labels``; the config records the task
+        (``zhbert_task``) and the length it is trained at (``zhbert_max_length``)."""
+        import transformers
+
+        model = load_pretrained(
+            getattr(transformers, self.auto_class),
+            model_name_or_path,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={label: i for i, label in enumerate(labels)},
+            ignore_mismatched_sizes=True,
+        )
+        model.config.zhbert_task = self.name
+        model.config.zhbert_max_length = max_length
+        return model
 
     @abstractmethod
     def dataset(self, train: Sequence[Any], tokenizer: Any, label2id: dict[str, int], max_length: int) -> Any:
