@@ -178,7 +178,7 @@ def server(demo_home, tmp_path_factory):
                 proc.kill()
                 raise RuntimeError(f"the demo did not answer in 120 s:\n{log_path.read_text()}") from None
             time.sleep(0.5)
-    yield url, log_path
+    yield url, log_path, proc.pid
     proc.terminate()
     proc.wait(timeout=20)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -151,7 +152,7 @@ def test_importing_the_app_loads_no_model():
 
 
 def test_server_uses_the_default_set_on_loopback(server):
-    url, log_path = server
+    url, log_path, _ = server
     assert url.startswith("http://127.0.0.1:")
     assert "serving on http://127.0.0.1:" in log_path.read_text()
 
@@ -206,6 +207,62 @@ def test_api_bad_input_gets_a_message_and_the_server_stays_up(client, case):
         with pytest.raises(AppError, match=message):
             client.predict(*args, api_name=api_name)
     assert "confidences" in client.predict("好吃", api_name="/classify")
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e30, -1, 2.5, None, "", "3"])
+def test_number_fields_take_whole_numbers_only(handlers, value):
+    with pytest.raises(InputError, match=r"随机种子应为 0 到 4294967295 之间的整数"):
+        handlers.mask(MASK_TEXT, "jieba", value)
+    with pytest.raises(InputError, match=r"候选数应为 1 到 50 之间的整数"):
+        handlers.fill_mask("中华人民共和国[MASK]法", value)
+
+
+def test_api_number_fields_get_a_message(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="随机种子应为"):
+        client.predict(MASK_TEXT, "jieba", 1e30, api_name="/mask")
+    with pytest.raises(AppError, match="候选数应为"):
+        client.predict("中华人民共和国[MASK]法", None, api_name="/fill_mask")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text(encoding="ascii").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def test_oversized_requests_and_uploads_are_refused(server, client):
+    import http.client
+    from urllib.parse import urlsplit
+
+    url, _, pid = server
+    host = urlsplit(url)
+    body = json.dumps({"data": ["好" * 3_500_000]}).encode()  # a 10 MB POST
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    conn.request("POST", "/gradio_api/call/classify", body=body, headers={"Content-Type": "application/json"})
+    answer = conn.getresponse()
+    assert answer.status == 413
+    assert json.loads(answer.read()) == {"error": "the request is over 65,536 bytes; the demo takes short texts only"}
+    conn.close()
+    # A 1 GB upload: refused on its headers, before a byte of the body is read.
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    conn.putrequest("POST", "/gradio_api/upload")
+    conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+    conn.putheader("Content-Length", str(1 << 30))
+    conn.endheaders()
+    conn.send(b"--x\r\n" + b"0" * 65536)
+    answer = conn.getresponse()
+    assert answer.status == 403 and json.loads(answer.read()) == {"error": "uploads are off: this demo takes text only"}
+    conn.close()
+    # A chunked body with no length is counted as it arrives.
+    conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+    conn.request("POST", "/gradio_api/call/classify", body=iter([b"{" + b" " * 40_000] * 3), encode_chunked=True)
+    assert conn.getresponse().status == 413
+    conn.close()
+    assert rss_mb(pid) < 2048
+    assert "confidences" in client.predict("好吃", api_name="/classify")  # still serving
 
 
 def test_load_16_clients_10_requests_each(server, handlers):

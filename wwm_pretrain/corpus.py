@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from zhbert.errors import DataError, MissingFileError
-from zhbert.text import Segmenter, decode_line, split_long_text, wwm_features
+from zhbert.text import Segmenter, check_file_text, decode_line, split_long_text, wwm_features
 
 __all__ = [
     "CorpusError",
@@ -83,6 +83,10 @@ def _iter_jsonl(path: Path, text_column: str) -> Iterator[str]:
             text = record[text_column]
             if not isinstance(text, str):
                 raise CorpusError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not text")
+            try:
+                check_file_text(text, f"{path}:{lineno}", f"field {text_column!r}")
+            except DataError as err:
+                raise CorpusError(str(err)) from None
             paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
             yield from _units_from_paragraphs(paragraphs)
 

@@ -108,10 +108,10 @@ def json_to_flags(path: str | os.PathLike[str]) -> list[str]:
 
 def write_atomically(path: str | os.PathLike[str], content: str) -> None:
     """Write ``content`` beside ``path`` and rename it into place: the file is complete or absent."""
-    target = Path(path)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, target)
+    from .text.files import atomic_write
+
+    with atomic_write(path) as handle:
+        handle.write(content)
 
 
 # --- commands ----------------------------------------------------------------------------------------------
@@ -168,6 +168,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _read_inputs(path: str, text_column: str) -> list[str]:
     from .errors import DataError, MissingFileError
+    from .text.checks import check_file_text
     from .text.files import decode_line
 
     file = Path(path)
@@ -189,7 +190,7 @@ def _read_inputs(path: str, text_column: str) -> list[str]:
                 raise DataError(f"{file}:{lineno}: not valid JSON ({err.msg})") from None
             if not isinstance(record, dict) or not isinstance(record.get(text_column), str):
                 raise DataError(f"{file}:{lineno}: no text field {text_column!r}", argument="text_column")
-            texts.append(record[text_column])
+            texts.append(check_file_text(record[text_column], f"{file}:{lineno}", f"field {text_column!r}"))
     return texts
 
 

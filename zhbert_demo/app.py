@@ -11,6 +11,7 @@ handler of ``DemoHandlers``, also served as a named API endpoint: ``/classify``,
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -22,6 +23,9 @@ from zhbert.errors import MissingExtraError, UsageError
 __all__ = ["DemoHandlers", "InputError", "build_demo", "check_input", "load_handlers", "main"]
 
 DEFAULT_MAX_CHARS = 512
+MAX_SEED = 2**32 - 1
+MAX_REQUEST_BYTES = 64 * 1024  # a 512-character text is under 2 KB of JSON; nothing needs more
+QUEUE_SIZE = 32  # requests waiting; more get Gradio's "queue is full" message
 
 CLASSIFY_EXAMPLES = ["味道很好，送餐也很快，下次还会再点。", "等了两个小时才送到，饭菜都凉了，太失望了。"]
 NER_EXAMPLES = [
@@ -36,7 +40,17 @@ FILL_EXAMPLES = ["中华人民共和国[MASK]法", "当事人应当遵循诚实[
 
 
 class InputError(UsageError):
-    """Text the demo cannot analyse; the message says why, in Chinese and English."""
+    """Input the demo cannot take; the message says why, in Chinese and English."""
+
+
+def whole_number(value: Any, low: int, high: int, label: str, name: str) -> int:
+    """``value`` (a number field: maybe empty, NaN, infinite or fractional) as an int in ``[low, high]``."""
+    problem = f"{label}应为 {low} 到 {high} 之间的整数。({name} must be a whole number from {low} to {high}.)"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InputError(problem)
+    if value != int(value) or not low <= int(value) <= high:
+        raise InputError(problem)
+    return int(value)
 
 
 def check_input(text: Any, max_chars: int) -> str:
@@ -107,7 +121,11 @@ class DemoHandlers:
         if name not in self.segmenters:
             raise InputError(f"未知的分词器 {name!r}，可选：{', '.join(self.segmenters)}。(Unknown segmenter.)")
         view = mask_preview(
-            text, self.filler.tokenizer, self.segmenters[name], seed=int(seed), max_length=self.filler.max_length
+            text,
+            self.filler.tokenizer,
+            self.segmenters[name],
+            seed=whole_number(seed, 0, MAX_SEED, "随机种子", "seed"),
+            max_length=self.filler.max_length,
         )
         words = " / ".join(f"〔{w.text}〕" if w.user_word else w.text for w in view.words)
         pieces: list[tuple[str, str | None]] = []
@@ -125,9 +143,7 @@ class DemoHandlers:
     def fill_mask(self, text: str, top_k: float = 5) -> list[list[Any]]:
         """One row per candidate: which [MASK] (1, 2, ...), rank, token, probability, and the filled text."""
         text = check_input(text, self.max_chars)
-        k = int(top_k)
-        if not 1 <= k <= 50:
-            raise InputError(f"候选数应在 1 到 50 之间，收到 {k}。(top_k must be 1 to 50.)")
+        k = whole_number(top_k, 1, 50, "候选数", "top_k")
         if self.filler.mask_token not in text:
             raise InputError(
                 f"请在文本中写入 {self.filler.mask_token} 标记要填的字。(Write [MASK] where a character is missing.)"
@@ -202,7 +218,11 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
             )
             gr.Examples([[x] for x in MASK_EXAMPLES], inputs=[text])
             button.click(
-                _guarded(handlers.mask), [text, segmenter, seed], [words, masked, model_input, table], api_name="mask"
+                _guarded(handlers.mask),
+                [text, segmenter, seed],
+                [words, masked, model_input, table],
+                api_name="mask",
+                preprocess=False,  # the handler checks the raw values: an empty, NaN or huge seed gets a message
             )
         with gr.Tab("完形填空", id="fill_mask"):
             gr.Markdown("用 `[MASK]` 标出要填的字，模型给出每个位置的前 k 个候选。")
@@ -211,8 +231,8 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
             button = gr.Button("填空", variant="primary", elem_id="fill-button")
             table = gr.Dataframe(headers=["位置", "排名", "候选", "概率", "填入后"], label="候选", elem_id="fill-table")
             gr.Examples([[x] for x in FILL_EXAMPLES], inputs=[text])
-            button.click(_guarded(handlers.fill_mask), [text, top_k], [table], api_name="fill_mask")
-    demo.queue(default_concurrency_limit=concurrency_limit, max_size=256)
+            button.click(_guarded(handlers.fill_mask), [text, top_k], [table], api_name="fill_mask", preprocess=False)
+    demo.queue(default_concurrency_limit=concurrency_limit, max_size=QUEUE_SIZE)
     return demo
 
 
@@ -309,7 +329,18 @@ def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     )
     demo = build_demo(handlers, concurrency_limit=args.concurrency)
     print(f"zhbert demo: serving on http://{args.host}:{args.port}", flush=True)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, show_error=True)
+    from starlette.middleware import Middleware
+
+    from .limits import RequestLimits
+
+    demo.launch(
+        server_name=args.host,
+        server_port=args.port,
+        share=args.share,
+        show_error=False,  # a handler's InputError still reaches the user; a bug's raw exception text does not
+        max_file_size=1024,
+        app_kwargs={"middleware": [Middleware(RequestLimits, max_body=MAX_REQUEST_BYTES)]},
+    )
     return 0
 
 

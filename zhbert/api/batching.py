@@ -7,6 +7,8 @@ from typing import Any
 
 import torch
 
+from ..errors import DataError
+
 __all__ = ["CPU_TOKENS_PER_CALL", "length_batches", "model_window", "pad_batch", "resolve_device"]
 
 # On CPU, at most this many padded tokens per model call: 1.08x the texts/s of no cap (docs/benchmarks.md).
@@ -21,14 +23,24 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 
 def model_window(model: Any, tokenizer: Any) -> int:
-    """Tokens per model call: the length the model was fine-tuned with, within its positions."""
+    """Tokens per model call: the length the model was fine-tuned with, within its positions.
+
+    Raises:
+        DataError: the model's configuration allows fewer than 3 tokens.
+    """
     limits = [getattr(model.config, "max_position_embeddings", 512), 512]
     trained = getattr(model.config, "zhbert_max_length", None)
     if trained:
         limits.append(int(trained))
     if getattr(tokenizer, "model_max_length", None) and tokenizer.model_max_length < 100_000:
         limits.append(int(tokenizer.model_max_length))
-    return min(limits)
+    window = min(limits)
+    if window < 3:
+        raise DataError(
+            f"the model reads at most {window} tokens (its config's zhbert_max_length, max_position_embeddings or "
+            "the tokenizer's model_max_length): too few for [CLS], one token and [SEP]"
+        )
+    return window
 
 
 def pad_batch(rows: list[list[int]], pad: int, types: list[list[int]] | None = None) -> dict[str, torch.Tensor]:

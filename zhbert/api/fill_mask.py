@@ -16,6 +16,7 @@ import torch
 
 from ..errors import UsageError
 from ..models.loading import load_pretrained
+from ..text.align import text_token_ids
 from ..text.checks import check_texts
 from .batching import model_window, resolve_device
 
@@ -40,6 +41,9 @@ class MaskFiller:
         self.tokenizer = tokenizer
         self.max_length = model_window(model, tokenizer)
         self.mask_token = str(tokenizer.mask_token)
+        # Candidates are tokens that occur in text: no [unusedN], special tokens or ##-pieces of CJK characters.
+        self.candidates = torch.zeros(model.config.vocab_size, dtype=torch.bool, device=self.device)
+        self.candidates[[i for i in text_token_ids(tokenizer) if i < model.config.vocab_size]] = True
 
     @classmethod
     def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device | None = None) -> MaskFiller:
@@ -73,7 +77,8 @@ class MaskFiller:
                         f"texts[{i}]: a {self.mask_token} lies beyond the model's window of {self.max_length} tokens"
                     )
                 logits = self.model(**enc.to(self.device)).logits[0].float()  # (T, V)
-                k = min(top_k, logits.shape[-1])
+                logits = logits.masked_fill(~self.candidates[: logits.shape[-1]], float("-inf"))
+                k = min(top_k, int(self.candidates.sum()))
                 per_mask = []
                 for p in positions:
                     probs = logits[p].softmax(-1)

@@ -1,4 +1,5 @@
-"""``EntityTagger``: a fine-tuned BIOES token classifier (optionally with a CRF), list in, list out.
+"""``EntityTagger``: a fine-tuned token classifier (optionally with a CRF), list in, list out. Its labels may be
+IOB2 (BIO), BIOES (BIES) or BMES: zhbert's own taggers are BIOES, checkpoints from elsewhere are often not.
 
     >>> tagger = EntityTagger.from_pretrained("runs/resume-ner")
     >>> tagger.predict(["高勇，男，中国国籍，无境外居留权。"])
@@ -6,7 +7,7 @@
 
 Entities carry ``[start, end)`` offsets into the caller's own string: ``text == original[start:end]`` for any
 input. Texts longer than the model's window run in overlapping windows; each token takes its scores from the
-window where it sits most centrally, and one BIOES-constrained Viterbi pass over the whole text decodes them, so
+window where it sits most centrally, and one Viterbi pass, held to the labels' scheme, decodes the whole text, so
 an entity is never duplicated or broken at a window edge.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +27,7 @@ from ..models.crf_head import load_token_classifier
 from ..models.fast_bert import FastBert
 from ..models.loading import load_pretrained
 from ..tagging.schemes import tags_to_spans
-from ..tagging.viterbi import bioes_constraints, constrained_viterbi
+from ..tagging.viterbi import constrained_viterbi, scheme_constraints
 from ..text.checks import check_texts
 from ..text.pieces import WordPieces, word_pieces
 from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, resolve_device
@@ -43,7 +45,11 @@ class Entity:
 
 
 class EntityTagger:
-    """A fine-tuned BIOES token classifier (optionally with a CRF); ``predict`` returns entities per text."""
+    """A fine-tuned token classifier (optionally with a CRF); ``predict`` returns entities per text.
+
+    Raises:
+        UsageError: at construction, when the model's labels are no tag scheme zhbert reads (``LABEL_0``, say).
+    """
 
     def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, crf: Any = None) -> None:
         self.device = resolve_device(device)
@@ -53,7 +59,9 @@ class EntityTagger:
         if self.crf is not None:
             self.crf = self.crf.to(self.device)
         self.id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
-        self.constraints = tuple(c.to(self.device) for c in bioes_constraints(self.id2label))
+        # The decoder keeps to the labels' own scheme (BIOES for zhbert's taggers; IOB2, BMES for others').
+        self.scheme, constraints = scheme_constraints(self.id2label)
+        self.constraints = tuple(c.to(self.device) for c in constraints)
         self.window = model_window(model, tokenizer) - 2
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
         self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
@@ -139,12 +147,23 @@ class EntityTagger:
         return constrained_viterbi(batch.to(self.device), lengths.to(self.device), self.constraints)
 
     def _entities(self, text: str, p: WordPieces, path: list[int], chosen: list[float]) -> list[Entity]:
-        entities = []
-        # Spans over words. The decoder's constraints make the path valid BIOES; ``fix`` only matters for a CRF
-        # passed in without them, whose path is then read as lenient decoders do.
+        # Spans over words. The decoder's constraints make the path valid in its scheme; ``fix`` only matters for a
+        # CRF passed in without them, whose path is then read as lenient decoders do.
         labels = [self.id2label[label_id] for label_id in path]
-        for first, stop, kind in tags_to_spans(labels, "BIOES", fix=True):
+        spans = tags_to_spans(labels, self.scheme, fix=True)
+        entities = []
+        for i, (first, stop, kind) in enumerate(spans):
             start, end = p.word_start[first], p.word_end[stop - 1]
+            # The tokenizer drops combining marks (accents, variation selectors): an entity keeps those of its last
+            # character, up to where the next entity starts.
+            limit = p.word_start[spans[i + 1][0]] if i + 1 < len(spans) else len(text)
+            while end < limit and _is_mark(text[end]):
+                end += 1
             score = math.fsum(chosen[first:stop]) / (stop - first)
             entities.append(Entity(text[start:end], kind, start, end, score if math.isfinite(score) else 0.0))
         return entities
+
+
+def _is_mark(char: str) -> bool:
+    """A character that belongs to the one before it: a combining mark, a variation selector, a zero-width joiner."""
+    return unicodedata.category(char).startswith("M") or char == "\u200d" or "\ufe00" <= char <= "\ufe0f"

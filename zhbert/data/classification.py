@@ -1,4 +1,6 @@
-"""Text classification files (``.csv``, ``.tsv``, ``.jsonl``) read into one shape: text, optional pair, label.
+"""Text classification files (``.csv``, ``.tsv``, ``.jsonl``, ``.json``) read into one shape: text, optional pair,
+label. CLUE's classification sets (``.json`` files of one object per line, pairs in ``sentence1``/``sentence2``)
+read as they are.
 
 Labels stay strings as written (``"0"``, ``"positive"``); the training code maps them to ids. In JSON lines a
 label may also be an object of label -> probability (a soft label, e.g. a teacher model's output).
@@ -19,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, MissingFileError
+from ..text.checks import check_file_text
 from ..text.files import read_utf8
 
 __all__ = ["TEXT_COLUMNS", "ClsData", "ClsExample", "read_cls_file"]
 
-TEXT_COLUMNS = ("text", "sentence", "review", "content")
-_SUFFIXES = (".csv", ".tsv", ".jsonl")
+TEXT_COLUMNS = ("text", "sentence", "review", "content", "sentence1")
+PAIR_COLUMNS = {"sentence1": "sentence2"}  # a pair column taken with its text column unless one is named
+_SUFFIXES = (".csv", ".tsv", ".jsonl", ".json")
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,14 @@ def read_cls_file(
     require_label: bool = True,
 ) -> ClsData:
     """Read a classification file: CSV (a header row, standard quoting), TSV (a header row, tabs, no quoting: a
-    ``"`` is an ordinary character) or JSON lines (one object per line).
+    ``"`` is an ordinary character), JSON lines (one object per line, ``.jsonl``) or ``.json``: JSON lines as well
+    (CLUE's layout) or one JSON array of objects, told apart by the content.
 
     Args:
         path: the file, UTF-8 (a BOM is allowed).
         text_column: the text's column; None picks the first of ``TEXT_COLUMNS`` the file has.
-        text_pair_column: the second text's column, for pair tasks.
+        text_pair_column: the second text's column, for pair tasks; with ``text_column`` None, a file with
+            ``sentence1`` and ``sentence2`` (and none of the other text columns) is read as pairs.
         label_column: the label's column.
         require_label: if False, the label column may be missing or empty (texts to predict on).
 
@@ -93,8 +99,9 @@ def read_cls_file(
     if suffix not in _SUFFIXES:
         raise DataError(f"{path}: unknown suffix {suffix!r}; expected one of {', '.join(_SUFFIXES)}")
     text = read_utf8(path)
-    if suffix == ".jsonl":
-        rows: list[tuple[int, dict[str, Any]]] = _jsonl_rows(path, text)
+    if suffix in (".jsonl", ".json"):
+        array = suffix == ".json" and text.lstrip().startswith("[")
+        rows: list[tuple[int, dict[str, Any]]] = _json_array_rows(path, text) if array else _jsonl_rows(path, text)
         head_line, names = (rows[0][0], list(rows[0][1])) if rows else (1, [])
     else:
         head_line, names, table = _table_rows(path, text, suffix == ".tsv")
@@ -131,6 +138,8 @@ def _pick_columns(
         text = next((name for name in TEXT_COLUMNS if name in names), None)
         if text is None:
             raise DataError(f"{where}: no text column: none of {', '.join(TEXT_COLUMNS)} (columns: {listed})")
+        if pair is None and PAIR_COLUMNS.get(text) in names:
+            pair = PAIR_COLUMNS[text]
     for name in (text, pair, label if require_label else None):
         if name is not None and name not in names:
             raise DataError(f"{where}: no column {name!r} (columns: {listed})")
@@ -145,7 +154,7 @@ def _text(where: str, row: Mapping[str, Any], key: str) -> str:
         return ""
     if not isinstance(value, str):
         raise DataError(f"{where}: field {key!r} is {type(value).__name__}, not text")
-    return value
+    return check_file_text(value, where, f"field {key!r}")
 
 
 def _label(where: str, value: Any, key: str, require: bool) -> str:
@@ -221,4 +230,29 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
         if not isinstance(record, dict):
             raise DataError(f"{path}:{lineno}: a JSON {type(record).__name__}, expected an object per line")
         rows.append((lineno, record))
+    return rows
+
+
+def _json_array_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+    """The objects of one JSON array, each with the line it starts on."""
+    decoder = json.JSONDecoder()
+    rows: list[tuple[int, dict[str, Any]]] = []
+    at = text.index("[") + 1
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text):
+            raise DataError(f"{path}:{text.count(chr(10)) + 1}: the JSON array is not closed with ]")
+        if text[at] == "]":
+            break
+        lineno = text.count("\n", 0, at) + 1
+        try:
+            record, at = decoder.raw_decode(text, at)
+        except json.JSONDecodeError as err:
+            raise DataError(f"{path}:{text.count(chr(10), 0, err.pos) + 1}: not valid JSON ({err.msg})") from None
+        if not isinstance(record, dict):
+            raise DataError(f"{path}:{lineno}: a JSON {type(record).__name__}, expected an object per array item")
+        rows.append((lineno, record))
+    if text[at + 1 :].strip():
+        raise DataError(f"{path}:{text.count(chr(10), 0, at) + 1}: text after the JSON array")
     return rows

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,8 @@ from ..tagging.schemes import (
     spans_to_bioes,
     tags_to_spans,
 )
-from ..text.files import read_utf8
+from ..text.checks import check_file_text
+from ..text.files import atomic_write, read_utf8
 
 __all__ = ["NerExample", "read_ner_file", "write_conll_bioes"]
 
@@ -179,7 +179,7 @@ def _read_cluener(path: Path, text: str, fix_tags: bool, limit: int | None) -> l
             raise DataError(f"{where}: not valid JSON ({err.msg})") from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise DataError(f"{where}: expected an object with a 'text' string")
-        sentence = record["text"]
+        sentence = check_file_text(record["text"], where)
         spans = _cluener_spans(where, sentence, record.get("label") or {})
         examples.append(NerExample(sentence, _drop_overlaps(where, sentence, spans, fix_tags), where))
     return examples
@@ -243,12 +243,5 @@ def write_conll_bioes(path: str | os.PathLike[str], examples: Iterable[NerExampl
             raise UsageError(f"{example.source}: {err}") from None
         lines.extend(f"{char} {tag}\n" for char, tag in zip(example.text, tags, strict=True))
         lines.append("\n")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.writelines(lines)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a data file is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as handle:
+        handle.writelines(lines)

@@ -52,6 +52,11 @@ class TaskArguments:
             value = getattr(self, name)
             if not 0 <= value < 100:
                 raise UsageError(f"{name} must lie in [0, 100), got {value}", argument=name)
+        if self.max_seq_length < 3:
+            raise UsageError(
+                f"max_seq_length must be at least 3 ([CLS], one token, [SEP]), got {self.max_seq_length}",
+                argument="max_seq_length",
+            )
         if self.max_train_samples is not None and self.max_train_samples < 1:
             raise UsageError(
                 f"max_train_samples must be >= 1, got {self.max_train_samples}", argument="max_train_samples"

@@ -63,9 +63,11 @@ def ner_features(
     tokenizer: Any,
     label2id: dict[str, int],
     max_length: int = 512,
+    scheme: str = "BIOES",
 ) -> list[dict[str, list[int]]]:
     """Features for a token classifier: ``input_ids``, ``attention_mask``, ``token_type_ids`` and ``labels``
-    (the label id on the first piece of each word, -100 elsewhere)."""
+    (the label id on the first piece of each word, -100 elsewhere), with word labels in ``scheme`` (zhbert's
+    taggers are BIOES; ``"IOB2"`` and ``"BMES"`` make the labels other tools use)."""
     pieces = word_pieces(tokenizer, list(texts))
     limit = max_length - 2
     out = []
@@ -73,7 +75,7 @@ def ner_features(
     for text, text_spans, p in zip(texts, spans, pieces, strict=True):
         entities = word_spans(text_spans, p.word_start, p.word_end)
         dropped += len(text_spans) - len(entities)
-        tags = spans_to_tags([(first, last + 1, kind) for first, last, kind in entities], len(p.first), "BIOES")
+        tags = spans_to_tags([(first, last + 1, kind) for first, last, kind in entities], len(p.first), scheme)
         if not p.ids:
             continue
         token_label = [-100] * len(p.ids)

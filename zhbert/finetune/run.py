@@ -18,7 +18,7 @@ from typing import Any
 
 from ..data.splits import split_examples
 from ..errors import DataError, UsageError
-from ..models.loading import load_pretrained
+from ..models.loading import fit_tokenizer_length, load_pretrained
 from .arguments import FinetuneArguments, TaskArguments
 from .card import write_model_card
 from .classification import ClassificationTask
@@ -117,6 +117,12 @@ def finetune(
     task.check_labels([*dev, *test], labels)
     label2id = {label: i for i, label in enumerate(labels)}
     model = task.build_model(args.model_name_or_path, labels, args.max_seq_length)
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions is not None and args.max_seq_length > positions:
+        raise UsageError(
+            f"max_seq_length {args.max_seq_length} is over the model's {positions} positions", argument="max_seq_length"
+        )
+    fit_tokenizer_length(tokenizer, model)
     dataset = task.dataset(train, tokenizer, label2id, args.max_seq_length)
     training_args = _resolve(training_args, bool(dev), task.metric)
     callbacks = []

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import UsageError
+from ..text.align import text_token_ids
 
 __all__ = ["WholeWordMaskCollator", "WordIdsDataset"]
 
@@ -36,8 +37,8 @@ class WholeWordMaskCollator:
         tokenizer: supplies the pad, mask and special token ids and the vocabulary for random replacement.
         mlm_probability: expected fraction of maskable tokens to predict.
         mask_replace_prob: fraction of predicted tokens replaced by ``[MASK]``.
-        random_replace_prob: fraction of predicted tokens replaced by a random vocabulary token; the rest
-            stay unchanged.
+        random_replace_prob: fraction of predicted tokens replaced by a random token, drawn from the tokens that
+            occur in text (``zhbert.text.text_token_ids``); the rest stay unchanged.
         max_ngram: mask runs of 1..``max_ngram`` consecutive words.
         ngram_weights: relative weight of each run length; defaults to MacBERT's 0.4/0.3/0.2/0.1 (cut to
             ``max_ngram`` and renormalised).
@@ -100,12 +101,9 @@ class WholeWordMaskCollator:
         self._mask_id = int(tok.mask_token_id)
         self._pad_id = int(tok.pad_token_id)
         self._special_ids = torch.tensor(sorted(set(tok.all_special_ids)), dtype=torch.long)
-        vocab = tok.get_vocab()  # once: `tokenizer.vocab` rebuilds this dict on every access
-        special = set(tok.all_special_ids)
-        self._random_ids = torch.tensor(
-            sorted(i for t, i in vocab.items() if i not in special and not t.startswith("[unused")),
-            dtype=torch.long,
-        )
+        # Random replacements come from tokens that occur in text: no special tokens, no [unusedN], and none of
+        # the ~7k ##-pieces of CJK characters, which the tokenizer never produces (docs/benchmarks.md measures it).
+        self._random_ids = torch.tensor(text_token_ids(tok), dtype=torch.long)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -180,6 +178,7 @@ class WholeWordMaskCollator:
 
         With ``example_ids`` and a ``seed``, the draw depends only on the seed and those ids.
         """
+        _check_word_ids(word_ids)
         gen = self._rng(example_ids)
         batch, width = input_ids.shape
         maskable = (word_ids >= 0) & ~torch.isin(input_ids, self._special_ids)  # (B, T)
@@ -246,6 +245,22 @@ class WholeWordMaskCollator:
             "token_type_ids": padded["token_type_ids"],
             "labels": labels,
         }
+
+
+def _check_word_ids(word_ids: torch.Tensor) -> None:
+    """Word ids are -1 (no word) or word numbers counting from 0 that never decrease along a row, each below the
+    row's width (a row of T tokens holds at most T words). Anything else is refused before it sizes a tensor."""
+    if not word_ids.numel():
+        return
+    problems = [
+        (word_ids < -1, "a word id below -1 (-1 marks tokens outside every word)"),
+        ((word_ids >= 0) & (word_ids < word_ids.cummax(dim=1).values), "word ids that decrease along the row"),
+        (word_ids >= word_ids.shape[1], f"a word id of {word_ids.shape[1]} or more, in a row of {word_ids.shape[1]}"),
+    ]
+    for bad, what in problems:
+        rows = bad.any(dim=1).nonzero().flatten().tolist()
+        if rows:
+            raise UsageError(f"feature {rows[0]} has {what}; word ids count the words of a text from 0")
 
 
 class _Feature(Mapping[str, Any]):

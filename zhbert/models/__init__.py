@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from .crf_head import CrfLoss, add_crf, load_token_classifier
 from .fast_bert import FastBert
-from .loading import load_pretrained
+from .loading import fit_tokenizer_length, load_pretrained
 from .mixin import mix_in
 
-__all__ = ["CrfLoss", "FastBert", "add_crf", "load_pretrained", "load_token_classifier", "mix_in"]
+__all__ = [
+    "CrfLoss",
+    "FastBert",
+    "add_crf",
+    "fit_tokenizer_length",
+    "load_pretrained",
+    "load_token_classifier",
+    "mix_in",
+]

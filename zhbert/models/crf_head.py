@@ -8,6 +8,7 @@ checkpoint (it ignores the ``crf.*`` weights); ``load_token_classifier`` restore
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -68,8 +69,11 @@ def add_crf(model: nn.Module) -> nn.Module:
 
 
 def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
-    """A saved token classifier, with its CRF when it was trained with one."""
-    from safetensors.torch import load_file
+    """A saved token classifier, with its CRF when it was trained with one.
+
+    Raises:
+        DataError: the config says there is a CRF, but its weights are missing, incomplete or of the wrong shape.
+    """
     from transformers import AutoModelForTokenClassification
     from transformers.utils import logging as hf_logging
 
@@ -82,10 +86,35 @@ def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
         hf_logging.set_verbosity(verbosity)
     if getattr(model.config, "zhbert_crf", False):
         add_crf(model)
-        weights: dict[str, torch.Tensor] = {}
-        for file in sorted(Path(path).glob("*.safetensors")):
-            weights.update({k.removeprefix("crf."): v for k, v in load_file(str(file)).items() if k.startswith("crf.")})
+        weights = {k.removeprefix("crf."): v for k, v in _checkpoint_tensors(Path(path), "crf.").items()}
         if not weights:
             raise DataError(f"{path}: config says the model has a CRF, but no crf.* weights were saved")
-        model.crf.load_state_dict(weights, strict=False)
+        expected = set(model.crf.state_dict())
+        if set(weights) != expected:
+            missing = ", ".join(f"crf.{k}" for k in sorted(expected - set(weights))) or "none"
+            extra = ", ".join(f"crf.{k}" for k in sorted(set(weights) - expected)) or "none"
+            raise DataError(f"{path}: the saved CRF does not match the model (missing: {missing}; unexpected: {extra})")
+        try:
+            model.crf.load_state_dict(weights, strict=True)
+        except RuntimeError as err:  # shapes that do not fit the labels
+            raise DataError(
+                f"{path}: the saved CRF does not fit the model's labels ({str(err).splitlines()[-1]})"
+            ) from None
     return model
+
+
+def _checkpoint_tensors(folder: Path, prefix: str) -> dict[str, torch.Tensor]:
+    """The tensors named ``prefix*`` in the checkpoint's own weights: ``model.safetensors``, or the shards its
+    index names; other ``.safetensors`` files in the folder are not read."""
+    from safetensors.torch import load_file
+
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
+        files = sorted({name for key, name in weight_map.items() if key.startswith(prefix)})
+    else:
+        files = ["model.safetensors"] if (folder / "model.safetensors").is_file() else []
+    tensors: dict[str, torch.Tensor] = {}
+    for name in files:
+        tensors.update({k: v for k, v in load_file(str(folder / name)).items() if k.startswith(prefix)})
+    return tensors

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["load_pretrained"]
+__all__ = ["fit_tokenizer_length", "load_pretrained"]
 
 
 def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) -> Any:
@@ -30,3 +30,13 @@ def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) ->
 def _first_line(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
+
+
+def fit_tokenizer_length(tokenizer: Any, model: Any) -> None:
+    """Give a tokenizer without a maximum length (one built from a bare ``vocab.txt``) the model's
+    ``max_position_embeddings``, so that what is saved beside the model truncates where the model must:
+    ``pipeline(..., truncation=True)`` on a saved model otherwise passes 600-token texts to 512 positions."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    current = getattr(tokenizer, "model_max_length", None)
+    if positions and (current is None or current > 100_000):
+        tokenizer.model_max_length = int(positions)

@@ -13,14 +13,16 @@ from .schemes import (
     bioes_transitions,
     detect_scheme,
     entity_types,
+    label_scheme,
     normalize_scheme,
     parse_tag,
     scheme_prefixes,
     spans_to_bioes,
     spans_to_tags,
     tags_to_spans,
+    transitions,
 )
-from .viterbi import Constraints, bioes_constraints, constrained_viterbi
+from .viterbi import Constraints, bioes_constraints, constrained_viterbi, scheme_constraints
 
 __all__ = [
     "CRF",
@@ -35,10 +37,13 @@ __all__ = [
     "constrained_viterbi",
     "detect_scheme",
     "entity_types",
+    "label_scheme",
     "normalize_scheme",
     "parse_tag",
+    "scheme_constraints",
     "scheme_prefixes",
     "spans_to_bioes",
     "spans_to_tags",
     "tags_to_spans",
+    "transitions",
 ]

@@ -27,12 +27,14 @@ __all__ = [
     "bioes_transitions",
     "detect_scheme",
     "entity_types",
+    "label_scheme",
     "normalize_scheme",
     "parse_tag",
     "scheme_prefixes",
     "spans_to_bioes",
     "spans_to_tags",
     "tags_to_spans",
+    "transitions",
 ]
 
 Span = tuple[int, int, str]
@@ -241,30 +243,70 @@ def bioes_labels(types: Iterable[str]) -> list[str]:
     return ["O"] + [f"{prefix}-{etype}" for etype in sorted(set(types)) for prefix in "BIES"]
 
 
-def bioes_transitions(labels: Sequence[str]) -> tuple[list[bool], list[list[bool]], list[bool]]:
-    """Which labels may start a sequence, follow one another (``[from][to]``), and end one, under strict BIOES.
+def label_scheme(labels: Sequence[str]) -> str:
+    """The tag scheme of a model's label set: ``"BMES"`` with any ``M-`` label, else ``"BIOES"`` with any ``E-`` or
+    ``S-`` (BIES label sets included), else ``"IOB2"`` (BIO).
 
-    A sequence starts, and ``O`` / ``E-X`` / ``S-X`` are followed, only by ``O``, ``B-Y`` or ``S-Y``; ``B-X`` and
+    Raises:
+        UsageError: a label is not a tag of that scheme (e.g. transformers' default ``LABEL_0``).
+    """
+    labels = list(labels)
+    scheme = detect_scheme([labels])
+    allowed = _PREFIXES[scheme]
+    for label in labels:
+        try:
+            prefix = parse_tag(label)[0] if isinstance(label, str) else "?"
+        except UsageError:
+            prefix = "?"
+        if prefix != "O" and prefix not in allowed:
+            raise UsageError(
+                f"label {label!r} is not a tag of the {scheme} scheme; a tagger's labels must be one of IOB2 (BIO), "
+                "BIOES (BIES) or BMES: 'O' and '<prefix>-<TYPE>'"
+            )
+    return scheme
+
+
+def transitions(labels: Sequence[str], scheme: str) -> tuple[list[bool], list[list[bool]], list[bool]]:
+    """Which labels may start a sequence, follow one another (``[from][to]``), and end one, under strict ``scheme``.
+
+    IOB2: ``I-X`` only after ``B-X`` or ``I-X``; anything may end a sequence. BIOES (and BMES, with ``M`` for ``I``):
+    a sequence starts, and ``O`` / ``E-X`` / ``S-X`` are followed, only by ``O``, ``B-Y`` or ``S-Y``; ``B-X`` and
     ``I-X`` are followed only by ``I-X`` or ``E-X``; a sequence ends on ``O``, ``E-X`` or ``S-X``.
 
     Raises:
-        UsageError: a label is neither ``O`` nor ``<B|I|E|S>-<TYPE>``.
+        UsageError: a label is not a tag of ``scheme``.
     """
+    scheme = normalize_scheme(scheme)
+    allowed = "O" + _PREFIXES[scheme]
     parsed = []
     for label in labels:
         try:
             prefix, etype = parse_tag(label)
         except (UsageError, AttributeError):
             prefix, etype = "?", ""
-        if prefix not in "OBIES":
-            raise UsageError(f"label {label!r} is not BIOES: expected 'O' or '<B|I|E|S>-<TYPE>'")
+        if prefix not in allowed:
+            expected = "|".join(_PREFIXES[scheme])
+            raise UsageError(f"label {label!r} is not {scheme}: expected 'O' or '<{expected}>-<TYPE>'")
         parsed.append((prefix, etype))
+    inside = "M" if scheme == "BMES" else "I"
+    if scheme == "IOB2":
+        starts = [prefix in "OB" for prefix, _ in parsed]
+        rows = [
+            [p in "OB" or (p == "I" and prefix_from in "BI" and t == type_from) for p, t in parsed]
+            for prefix_from, type_from in parsed
+        ]
+        return starts, rows, [True] * len(parsed)
     opens = [prefix in "OBS" for prefix, _ in parsed]  # may follow a closed span
     closes = [prefix in "OES" for prefix, _ in parsed]  # leaves no span open
-    transitions = []
+    rows = []
     for prefix_from, type_from in parsed:
-        if prefix_from in "BI":
-            transitions.append([p in "IE" and t == type_from for p, t in parsed])
+        if prefix_from in ("B", inside):
+            rows.append([p in (inside, "E") and t == type_from for p, t in parsed])
         else:
-            transitions.append(list(opens))
-    return opens, transitions, closes
+            rows.append(list(opens))
+    return opens, rows, closes
+
+
+def bioes_transitions(labels: Sequence[str]) -> tuple[list[bool], list[list[bool]], list[bool]]:
+    """:func:`transitions` under strict BIOES: the rules zhbert's own taggers are trained and decoded with."""
+    return transitions(labels, "BIOES")

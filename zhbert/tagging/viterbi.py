@@ -3,8 +3,8 @@
     constraints = bioes_constraints(model.config.id2label)
     paths = constrained_viterbi(logits.log_softmax(-1), attention_mask.sum(-1), constraints)
 
-The rules are strict BIOES (``zhbert.tagging.schemes.bioes_transitions``). Per-token argmax can give ``O I-A``;
-the Viterbi path never does.
+The rules are those of the label set's tag scheme (``zhbert.tagging.schemes.transitions``): strict BIOES for
+zhbert's own taggers, IOB2 or BMES for others. Per-token argmax can give ``O I-A``; the Viterbi path never does.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 import torch
 
 from ..errors import UsageError
-from .schemes import bioes_transitions
+from .schemes import label_scheme, transitions
 
-__all__ = ["Constraints", "bioes_constraints", "constrained_viterbi"]
+__all__ = ["Constraints", "bioes_constraints", "constrained_viterbi", "scheme_constraints"]
 
 Constraints = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 """Boolean ``(start (L,), transitions (L, L) [from, to], end (L,))``: which moves are allowed."""
@@ -44,11 +44,26 @@ def bioes_constraints(id2label: Mapping[int, str] | Sequence[str]) -> Constraint
     Raises:
         UsageError: a label is neither ``O`` nor ``<B|I|E|S>-<TYPE>``, or the mapping's ids are not 0..L-1.
     """
-    start, transitions, end = bioes_transitions(_label_list(id2label))
+    return _as_tensors(transitions(_label_list(id2label), "BIOES"))
+
+
+def scheme_constraints(id2label: Mapping[int, str] | Sequence[str]) -> tuple[str, Constraints]:
+    """The tag scheme of a label set (IOB2, BIOES or BMES, from the labels) and its strict constraints.
+
+    Raises:
+        UsageError: the labels are not a tag scheme zhbert reads, or the mapping's ids are not 0..L-1.
+    """
+    labels = _label_list(id2label)
+    scheme = label_scheme(labels)
+    return scheme, _as_tensors(transitions(labels, scheme))
+
+
+def _as_tensors(rules: tuple[list[bool], list[list[bool]], list[bool]]) -> Constraints:
+    start, moves, end = rules
     n = len(start)
     return (
         torch.tensor(start, dtype=torch.bool),
-        torch.tensor(transitions, dtype=torch.bool).reshape(n, n),  # (L, L)
+        torch.tensor(moves, dtype=torch.bool).reshape(n, n),  # (L, L)
         torch.tensor(end, dtype=torch.bool),
     )
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 from .align import (
     chinese_ref_from_word_ids,
     read_chinese_ref,
+    text_token_ids,
     word_ids_from_chinese_ref,
     write_chinese_ref,
     wwm_features,
 )
-from .checks import check_texts
+from .checks import check_file_text, check_texts
 from .files import decode_line, read_utf8
 from .ltp import LtpSegmenter
 from .pieces import WordPieces, word_pieces
@@ -33,6 +34,7 @@ __all__ = [
     "Segmenter",
     "UserWord",
     "WordPieces",
+    "check_file_text",
     "check_texts",
     "chinese_ref_from_word_ids",
     "decode_line",
@@ -42,6 +44,7 @@ __all__ = [
     "read_utf8",
     "restore_text",
     "split_long_text",
+    "text_token_ids",
     "word_ids_from_chinese_ref",
     "word_pieces",
     "write_chinese_ref",

@@ -27,11 +27,13 @@ from tokenizers import Tokenizer
 
 from ..errors import ArgumentTypeError, DataError, UsageError
 from .checks import check_texts
+from .files import atomic_write
 from .segment import Segmenter
 
 __all__ = [
     "chinese_ref_from_word_ids",
     "read_chinese_ref",
+    "text_token_ids",
     "word_ids_from_chinese_ref",
     "write_chinese_ref",
     "wwm_features",
@@ -59,6 +61,22 @@ def _token_tables(tokenizer: Any) -> tuple[np.ndarray, np.ndarray]:
         tables = (continuation, cjk)
         _TOKEN_TABLES[tokenizer] = tables
     return tables
+
+
+def text_token_ids(tokenizer: Any) -> list[int]:
+    """The vocabulary ids that tokenizing text can produce: all but the special tokens, ``[unusedN]`` and the
+    ``##`` pieces of single CJK characters (a BERT tokenizer splits every CJK character off as a word of its
+    own, so ``##字`` never occurs). The collator draws its random replacements from these, and ``MaskFiller``
+    proposes only these."""
+    vocab = tokenizer.get_vocab()  # once: `tokenizer.vocab` rebuilds this dict on every access
+    special = set(tokenizer.all_special_ids)
+    return sorted(
+        idx
+        for token, idx in vocab.items()
+        if idx not in special
+        and not (token.startswith("[unused") and token.endswith("]"))
+        and not (token.startswith("##") and len(token) == 3 and _is_cjk(token[2]))
+    )
 
 
 def _backend(tokenizer: Any, max_length: int) -> Any:
@@ -210,12 +228,9 @@ def word_ids_from_chinese_ref(input_ids: Sequence[int], ref: Iterable[int], toke
 
 def write_chinese_ref(path: str | os.PathLike[str], refs: Iterable[Sequence[int]]) -> None:
     """Write one JSON list per line, as ``run_chinese_ref.py`` did; the file appears only when complete."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    with atomic_write(path) as handle:
         for ref in refs:
             handle.write(json.dumps([int(p) for p in ref]) + "\n")
-    os.replace(tmp, path)
 
 
 def read_chinese_ref(path: str | os.PathLike[str]) -> list[list[int]]:

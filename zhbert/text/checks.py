@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import ArgumentTypeError, UsageError
+from ..errors import ArgumentTypeError, DataError, UsageError
 
-__all__ = ["check_texts"]
+__all__ = ["check_file_text", "check_texts"]
 
 
 def check_texts(texts: Any, name: str = "texts") -> list[str]:
@@ -33,3 +33,16 @@ def check_texts(texts: Any, name: str = "texts") -> list[str]:
                 "decode the source with errors='replace' or remove it"
             ) from None
     return items
+
+
+def check_file_text(text: str, where: str, field: str = "text") -> str:
+    """``text`` read from a file (a JSON string may hold ``"\\ud800"``), or ``DataError`` naming ``where``
+    (``file:line``) when it holds a lone surrogate, which no tokenizer can encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise DataError(
+            f"{where}: {field} holds a lone surrogate (U+{ord(text[err.start]):04X}) at character {err.start}; "
+            "a JSON escape such as \\ud800 that is half of a pair: remove it or write the whole character"
+        ) from None
+    return text

@@ -1,13 +1,18 @@
-"""Reading users' text files: UTF-8 only, and a clear ``file:line`` error otherwise (GBK named as such)."""
+"""Users' text files: read as UTF-8 only, with a clear ``file:line`` error otherwise (GBK named as such), and
+written so that they appear complete or not at all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["decode_line", "read_utf8"]
+__all__ = ["atomic_write", "decode_line", "read_utf8"]
 
 _GBK_HINT = "; it decodes as GBK/GB18030: convert it with `iconv -f gbk -t utf-8`"
 
@@ -50,3 +55,25 @@ def read_utf8(path: str | os.PathLike[str]) -> str:
         return data.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         raise _not_utf8(path, data.count(b"\n", 0, err.start) + 1, data) from None
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """Write a UTF-8 text file that appears complete or not at all.
+
+    The content goes to a new file of a random name beside ``path`` (created exclusively, so a planted symlink is
+    never followed), which is renamed over ``path`` when the block ends without an error and removed otherwise.
+    The file gets the usual permissions (0666 less the umask), not the private ones of a temporary file.
+    """
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -30,6 +30,7 @@ __all__ = [
     "Segmenter",
     "UserWord",
     "get_segmenter",
+    "private_cache_dir",
     "read_user_dict",
     "restore_text",
     "split_long_text",
@@ -178,13 +179,23 @@ class JiebaSegmenter(Segmenter):
     Args:
         user_dict: a jieba-format user dictionary (``word [freq] [tag]`` per line), e.g. legal terms.
         hmm: let jieba's HMM join characters into words it has never seen.
+        max_chars: longest piece handed to jieba; longer texts are cut at sentence ends where possible (jieba's HMM
+            takes time quadratic in the length of a run of characters it does not know).
+
+    jieba's dictionary cache lives in a folder of the user's own (``$ZHBERT_HOME/jieba``, mode 0700), not in the
+    shared temporary folder where another local user could plant a cache file that jieba would unmarshal.
     """
 
     name = "jieba"
 
-    def __init__(self, user_dict: str | os.PathLike[str] | None = None, hmm: bool = True) -> None:
+    def __init__(
+        self, user_dict: str | os.PathLike[str] | None = None, hmm: bool = True, max_chars: int = 1000
+    ) -> None:
+        if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1:
+            raise UsageError(f"max_chars must be an int >= 1, got {max_chars!r}", argument="max_chars")
         self.user_dict = str(user_dict) if user_dict is not None else None
         self.hmm = bool(hmm)
+        self.max_chars = max_chars
         self._entries: list[UserWord] = read_user_dict(user_dict) if user_dict is not None else []
         self._tokenizer: Any = None
 
@@ -208,6 +219,7 @@ class JiebaSegmenter(Segmenter):
 
             logging.getLogger("jieba").setLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
+            tokenizer.tmp_dir = str(private_cache_dir("jieba"))
             tokenizer.initialize()
             for word, freq, tag in self._entries:
                 tokenizer.add_word(word, freq, tag)
@@ -216,13 +228,16 @@ class JiebaSegmenter(Segmenter):
 
     def _cut(self, texts: list[str]) -> list[list[str]]:
         tokenizer = self._backend()
-        return [tokenizer.lcut(text, HMM=self.hmm) for text in texts]
+        return [
+            [word for piece in split_long_text(text, self.max_chars) for word in tokenizer.lcut(piece, HMM=self.hmm)]
+            for text in texts
+        ]
 
     def word_lengths(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         # One jieba call over all texts: the separator is neither a Han-block nor a whitespace character,
         # so jieba yields it as a word of its own and no word crosses from one text into the next.
         items = list(texts)
-        if not items:
+        if not items or max(map(len, items)) > self.max_chars:  # long texts go piece by piece, through cut()
             return super().word_lengths(items)
         joined = _JOIN.join(items)
         words = self._backend().lcut(joined, HMM=self.hmm)
@@ -233,13 +248,28 @@ class JiebaSegmenter(Segmenter):
         return lengths, starts
 
     def _config(self) -> dict[str, Any]:
-        return {"hmm": self.hmm, "words": [list(e) for e in self._entries]}
+        return {"hmm": self.hmm, "words": [list(e) for e in self._entries], "max_chars": self.max_chars}
 
     def __getstate__(self) -> dict[str, Any]:
         # The loaded dictionary is large: worker processes rebuild it instead of unpickling it.
         state = self.__dict__.copy()
         state["_tokenizer"] = None
         return state
+
+
+def private_cache_dir(name: str) -> Path:
+    """``$ZHBERT_HOME/<name>`` (default ``~/.cache/zhbert/<name>``), created readable by its owner alone.
+
+    Raises:
+        UsageError: the folder exists but belongs to another user or others may write to it.
+    """
+    home = Path(os.environ.get("ZHBERT_HOME") or Path.home() / ".cache" / "zhbert").expanduser()
+    folder = home / name
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    info = folder.stat()
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or info.st_mode & 0o022):
+        raise UsageError(f"{folder}: the cache folder belongs to another user or others may write to it")
+    return folder
 
 
 def get_segmenter(
