@@ -2,7 +2,7 @@
 same small BERT trained the same way on Resume NER converted to each scheme, scored on the test split with strict
 IOBES seqeval, in one run. BIO is IOB2's labels, and BIES is BIOES's, so three trainings cover the five names.
 
-python benchmarks/tag_schemes.py [--init DIR] [--epochs 3] [--out /tmp/tag-schemes]
+python benchmarks/tag_schemes.py [--init DIR] [--epochs 3] [--out /tmp/tag-schemes] [--schemes BIOES,IOB2,BMES] [--crf]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from transformers import (
 from zhbert import EntityTagger
 from zhbert.data import read_ner_file
 from zhbert.finetune import ner_features, ner_metrics
+from zhbert.models import add_crf
 from zhbert.tagging import scheme_prefixes
 
 
@@ -34,8 +35,10 @@ def main() -> None:
     parser.add_argument("--init", help="starting checkpoint (default: made by benchmarks/recipes/init_small_bert.py)")
     parser.add_argument("--epochs", type=float, default=3)
     parser.add_argument("--out", default="/tmp/tag-schemes")
+    parser.add_argument("--schemes", default="BIOES,IOB2,BMES", help="BIOES first: the others are compared to it")
+    parser.add_argument("--crf", action="store_true", help="train each with a CRF held to its scheme")
     args = parser.parse_args()
-    header(f"taggers in three tag schemes, Resume NER, {args.epochs:g} epochs each")
+    header(f"taggers in three tag schemes, Resume NER, {args.epochs:g} epochs each{', with a CRF' if args.crf else ''}")
     out = Path(args.out)
     init = Path(args.init) if args.init else out / "init"
     if not args.init:
@@ -46,13 +49,15 @@ def main() -> None:
     types = sorted({kind for e in train for _, _, kind in e.spans})
     tokenizer = AutoTokenizer.from_pretrained(init)
     results = {}
-    for scheme in ("BIOES", "IOB2", "BMES"):
+    for scheme in args.schemes.split(","):
         labels = ["O"] + [f"{p}-{t}" for t in types for p in scheme_prefixes(scheme)]
         label2id = {label: i for i, label in enumerate(labels)}
         features = ner_features([e.text for e in train], [e.spans for e in train], tokenizer, label2id, 256, scheme)
         model = AutoModelForTokenClassification.from_pretrained(
             init, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=label2id
         )
+        if args.crf:
+            add_crf(model)
         training = TrainingArguments(
             output_dir=str(out / scheme), num_train_epochs=args.epochs, per_device_train_batch_size=32,
             learning_rate=5e-4, warmup_steps=0.05, seed=0, save_strategy="no", report_to="none",

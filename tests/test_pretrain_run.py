@@ -64,7 +64,7 @@ def test_tiny_model_end_to_end(tiny_config_dir, law_txt, tmp_path, tokenizer):
     assert results["init_eval_masked_accuracy"] < 0.01
     # 400 steps take this tiny model to about the frequent-character plateau (0.04-0.05, by the random stream).
     assert results["eval_masked_accuracy"] > 0.04
-    assert curve[-1] > 1.5 * curve[0], curve  # still rising well after the first evaluation
+    assert curve[-1] > 1.3 * curve[0], curve  # still rising well after the first evaluation
     assert results["eval_loss"] < results["init_eval_loss"] - 3
     assert math.isclose(results["perplexity"], math.exp(results["eval_loss"]), rel_tol=1e-6)
 

@@ -31,14 +31,18 @@ SCHEME_LABELS = {
 }
 
 
-def biased_tagger(tiny_mlm_dir, tokenizer, labels, favourite, second=None):
-    """A tagger whose every token prefers ``favourite``, then ``second``: what a trained model 'clearly prefers'."""
-    model = AutoModelForTokenClassification.from_pretrained(
+def token_model(tiny_mlm_dir, labels):
+    return AutoModelForTokenClassification.from_pretrained(
         tiny_mlm_dir,
         num_labels=len(labels),
         id2label=dict(enumerate(labels)),
         label2id={v: i for i, v in enumerate(labels)},
     )
+
+
+def biased_tagger(tiny_mlm_dir, tokenizer, labels, favourite, second=None):
+    """A tagger whose every token prefers ``favourite``, then ``second``: what a trained model 'clearly prefers'."""
+    model = token_model(tiny_mlm_dir, labels)
     with torch.no_grad():
         model.classifier.weight.zero_()
         model.classifier.bias.fill_(-5.0)
@@ -66,6 +70,25 @@ def test_taggers_decode_their_own_scheme(tiny_mlm_dir, tokenizer, scheme, favour
     assert [(e.start, e.end, e.type) for e in entities] == want
 
 
+def test_a_crf_keeps_to_its_labels_scheme(tiny_mlm_dir, tokenizer, tmp_path):
+    from zhbert.tagging import scheme_constraints
+
+    labels = SCHEME_LABELS["IOB2"]
+    model = add_crf(token_model(tiny_mlm_dir, labels))
+    for mask, want in zip(
+        (model.crf.start_allowed, model.crf.transitions_allowed, model.crf.end_allowed),
+        scheme_constraints(labels)[1],
+        strict=True,
+    ):
+        assert torch.equal(mask, want)
+    model.save_pretrained(tmp_path / "iob2-crf")
+    tokenizer.save_pretrained(tmp_path / "iob2-crf")
+    tagger = EntityTagger.from_pretrained(tmp_path / "iob2-crf", device="cpu")
+    assert tagger.scheme == "IOB2" and tagger.crf is not None
+    for e in tagger.predict(["李四在北京工作"])[0]:
+        assert e.type in {"PER", "LOC"}
+
+
 def test_a_label_set_of_no_scheme_is_refused_at_load(tiny_mlm_dir, tokenizer):
     model = AutoModelForTokenClassification.from_pretrained(tiny_mlm_dir, num_labels=3)  # LABEL_0, LABEL_1, ...
     with pytest.raises(UsageError, match=r"label 'LABEL_0' is not a tag of the IOB2 scheme"):
@@ -77,14 +100,7 @@ def test_a_label_set_of_no_scheme_is_refused_at_load(tiny_mlm_dir, tokenizer):
 
 @pytest.fixture
 def crf_checkpoint(tiny_mlm_dir, tokenizer, tmp_path):
-    labels = bioes_labels(["PER"])
-    model = AutoModelForTokenClassification.from_pretrained(
-        tiny_mlm_dir,
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={v: i for i, v in enumerate(labels)},
-    )
-    add_crf(model)
+    model = add_crf(token_model(tiny_mlm_dir, bioes_labels(["PER"])))
     path = tmp_path / "tagger"
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)

@@ -1,6 +1,7 @@
 """Token-classification models with an optional CRF, saved as plain transformers checkpoints.
 
-``add_crf(model)`` gives a ``*ForTokenClassification`` a BIOES-constrained CRF: training uses the CRF's negative
+``add_crf(model)`` gives a ``*ForTokenClassification`` a CRF held to its labels' tag scheme (BIOES for zhbert's
+own taggers; IOB2 or BMES labels get theirs): training uses the CRF's negative
 log-likelihood over the first piece of every word, and the CRF's weights are saved beside the encoder's under
 ``crf.*`` with ``config.zhbert_crf = True``. Plain ``AutoModelForTokenClassification`` still loads such a
 checkpoint (it ignores the ``crf.*`` weights); ``load_token_classifier`` restores the CRF too.
@@ -19,7 +20,7 @@ from transformers.modeling_outputs import TokenClassifierOutput
 
 from ..errors import DataError
 from ..tagging.crf import CRF
-from ..tagging.viterbi import bioes_constraints
+from ..tagging.viterbi import scheme_constraints
 from .loading import load_pretrained
 from .mixin import mix_in
 
@@ -59,11 +60,16 @@ class CrfLoss:
 
 
 def add_crf(model: nn.Module) -> nn.Module:
-    """Attach a BIOES-constrained CRF to a token classifier, in place (its class keeps its name)."""
+    """Attach a CRF, constrained by the labels' tag scheme, to a token classifier, in place (its class keeps its
+    name).
+
+    Raises:
+        UsageError: the labels are no tag scheme zhbert reads.
+    """
     config: Any = model.config
     id2label = {int(k): v for k, v in config.id2label.items()}
     if not isinstance(getattr(model, "crf", None), CRF):
-        model.crf = CRF(len(id2label), constraints=bioes_constraints(id2label))
+        model.crf = CRF(len(id2label), constraints=scheme_constraints(id2label)[1])
     config.zhbert_crf = True
     return mix_in(model, CrfLoss)
 

@@ -188,9 +188,7 @@ class JiebaSegmenter(Segmenter):
 
     name = "jieba"
 
-    def __init__(
-        self, user_dict: str | os.PathLike[str] | None = None, hmm: bool = True, max_chars: int = 1000
-    ) -> None:
+    def __init__(self, user_dict: str | os.PathLike[str] | None = None, hmm: bool = True, max_chars: int = 500) -> None:
         if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1:
             raise UsageError(f"max_chars must be an int >= 1, got {max_chars!r}", argument="max_chars")
         self.user_dict = str(user_dict) if user_dict is not None else None
