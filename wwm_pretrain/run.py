@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zhbert.cli import json_to_flags, option_strings, run_cli
-from zhbert.errors import UsageError, ZhbertError
+from zhbert.cli import dataclass_parser, option_strings, parse_dataclasses, run_cli
+from zhbert.errors import UsageError
 
 from .arguments import DataArguments, ModelArguments
 
@@ -29,28 +29,16 @@ logger = logging.getLogger("wwm_pretrain")
 
 def build_parser() -> Any:
     """The parser of ``wwm-pretrain``'s flags: ``ModelArguments``, ``DataArguments`` and ``TrainingArguments``."""
-    from transformers import HfArgumentParser, TrainingArguments
+    from transformers import TrainingArguments
 
-    from zhbert.cli import ArgumentParser
-
-    class Parser(HfArgumentParser):
-        error = ArgumentParser.error
-
-    return Parser([ModelArguments, DataArguments, TrainingArguments], prog="wwm-pretrain")  # type: ignore[list-item]
+    return dataclass_parser([ModelArguments, DataArguments, TrainingArguments], "wwm-pretrain")
 
 
 def parse_args(argv: Sequence[str] | None, parser: Any = None) -> tuple[ModelArguments, DataArguments, Any]:
     """Flags, or one ``.json`` file of them, into the three argument dataclasses."""
-    parser = parser or build_parser()
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) == 1 and argv[0].endswith(".json"):
-        argv = json_to_flags(argv[0])
-    try:
-        model_args, data_args, training_args = parser.parse_args_into_dataclasses(args=argv)
-    except ValueError as err:  # TrainingArguments' own checks of flag combinations
-        if isinstance(err, ZhbertError):
-            raise
-        raise UsageError(str(err)) from None
+    model_args, data_args, training_args = parse_dataclasses(
+        parser or build_parser(), list(sys.argv[1:] if argv is None else argv)
+    )
     return model_args, data_args, training_args
 
 

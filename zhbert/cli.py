@@ -22,7 +22,15 @@ from typing import Any, NoReturn
 
 from .errors import UsageError, ZhbertError
 
-__all__ = ["ArgumentParser", "json_to_flags", "main", "run_cli", "write_atomically"]
+__all__ = [
+    "ArgumentParser",
+    "dataclass_parser",
+    "json_to_flags",
+    "main",
+    "parse_dataclasses",
+    "run_cli",
+    "write_atomically",
+]
 
 COMMANDS_GROUP = "zhbert.commands"  # entry points of commands that live above the library (the demo)
 
@@ -79,6 +87,28 @@ def run_cli(prog: str, body: Callable[[], int | None], flags: Iterable[str] = ()
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+def dataclass_parser(types: Sequence[Any], prog: str) -> Any:
+    """An ``HfArgumentParser`` over ``types`` whose errors are ``UsageError`` (one line through ``run_cli``)."""
+    from transformers import HfArgumentParser
+
+    class Parser(HfArgumentParser):
+        error = ArgumentParser.error
+
+    return Parser(list(types), prog=prog)
+
+
+def parse_dataclasses(parser: Any, argv: Sequence[str]) -> tuple[Any, ...]:
+    """Flags, or one ``.json`` file of them, into the parser's dataclasses; TrainingArguments' own checks of flag
+    combinations are raised as ``UsageError``."""
+    flags = json_to_flags(argv[0]) if len(argv) == 1 and argv[0].endswith(".json") else list(argv)
+    try:
+        return tuple(parser.parse_args_into_dataclasses(args=flags))
+    except ValueError as err:
+        if isinstance(err, ZhbertError):
+            raise
+        raise UsageError(str(err)) from None
 
 
 def json_to_flags(path: str | os.PathLike[str]) -> list[str]:
@@ -256,8 +286,6 @@ def build_parser() -> ArgumentParser:
 def _train(argv: list[str]) -> int:
     import logging
 
-    from transformers import HfArgumentParser
-
     from .finetune.arguments import FinetuneArguments, TaskArguments
     from .finetune.run import TASKS, finetune
 
@@ -265,20 +293,10 @@ def _train(argv: list[str]) -> int:
         return run_cli("zhbert train", lambda: _usage("choose a task: zhbert train {classify,ner} ... (see --help)"))
     task, rest = argv[0], argv[1:]
     prog = f"zhbert train {task}"
-
-    class Parser(HfArgumentParser):
-        error = ArgumentParser.error
-
-    parser = Parser([TaskArguments, FinetuneArguments], prog=prog)  # type: ignore[list-item]
+    parser = dataclass_parser([TaskArguments, FinetuneArguments], prog)
 
     def body() -> int:
-        flags = json_to_flags(rest[0]) if len(rest) == 1 and rest[0].endswith(".json") else rest
-        try:
-            args, training_args = parser.parse_args_into_dataclasses(args=flags)
-        except ValueError as err:  # TrainingArguments' own checks of flag combinations
-            if isinstance(err, ZhbertError):
-                raise
-            raise UsageError(str(err)) from None
+        args, training_args = parse_dataclasses(parser, rest)
         finetune(task, args, training_args, command=f"{prog} {shlex.join(rest)}")
         return 0
 
@@ -301,13 +319,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "train":
         return _train(argv[1:])
-    if argv and not argv[0].startswith("-"):
+    parser = build_parser()
+    sub = parser.subcommands().get(argv[0]) if argv else None
+    if sub is None and argv and not argv[0].startswith("-"):  # the entry points are read for other names only
         plugin = plugin_commands().get(argv[0])
         if plugin is not None:
             return int(plugin.load()(argv[1:]))
-    parser = build_parser()
-    commands = parser.subcommands()
-    sub = commands.get(argv[0]) if argv else None
     prog = f"zhbert {argv[0]}" if sub is not None else "zhbert"
 
     def body() -> int:

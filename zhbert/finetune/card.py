@@ -51,8 +51,8 @@ A {task.description} model fine-tuned with zhbert from
 
 ## Use
 ```python
-from zhbert import {task.api}
-model = {task.api}.from_pretrained("{output_dir}")
+from zhbert import {task.api.__name__}
+model = {task.api.__name__}.from_pretrained("{output_dir}")
 print(model.predict(["..."]))
 ```
 It also loads with plain transformers `{task.auto_class}`.

@@ -28,7 +28,7 @@ class ClassificationTask(Task):
     metric = "accuracy"
     headline = ("accuracy", "macro_f1")
     report_key = "per_label"
-    api = "TextClassifier"
+    api = TextClassifier
     auto_class = "AutoModelForSequenceClassification"
     description = "text classification"
 
@@ -75,12 +75,6 @@ class ClassificationTask(Task):
         from transformers import DataCollatorWithPadding
 
         return DataCollatorWithPadding(tokenizer)
-
-    def predictor(self, model: Any, tokenizer: Any, device: Any = None) -> TextClassifier:
-        return TextClassifier(model, tokenizer, device=device)
-
-    def load(self, path: str | os.PathLike[str], device: Any = None) -> TextClassifier:
-        return TextClassifier.from_pretrained(path, device=device)
 
     def model_labels(self, predictor: TextClassifier) -> list[str]:
         return list(predictor.labels)

@@ -31,7 +31,7 @@ class NerTask(Task):
     metric = "f1"
     headline = ("f1", "precision", "recall", "macro_f1")
     report_key = "per_type"
-    api = "EntityTagger"
+    api = EntityTagger
     auto_class = "AutoModelForTokenClassification"
     description = "BIOES NER"
 
@@ -75,12 +75,6 @@ class NerTask(Task):
         from transformers import DataCollatorForTokenClassification
 
         return DataCollatorForTokenClassification(tokenizer)
-
-    def predictor(self, model: Any, tokenizer: Any, device: Any = None) -> EntityTagger:
-        return EntityTagger(model, tokenizer, device=device)
-
-    def load(self, path: str | os.PathLike[str], device: Any = None) -> EntityTagger:
-        return EntityTagger.from_pretrained(path, device=device)
 
     def model_labels(self, predictor: EntityTagger) -> list[str]:
         return [predictor.id2label[i] for i in sorted(predictor.id2label)]

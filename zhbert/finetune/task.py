@@ -26,7 +26,7 @@ class Task(ABC):
         metric: the headline metric, used to pick the best checkpoint.
         headline: the metrics logged at each evaluation, ``metric`` first.
         report_key: the key of ``score``'s detailed report (per label or per entity type).
-        api: the Python API class that serves the trained model, by name (for the model card).
+        api: the Python API class that serves the trained model (``TextClassifier``, ``EntityTagger``).
         auto_class: the plain transformers class that also loads it, by name (for the model card).
     """
 
@@ -34,7 +34,7 @@ class Task(ABC):
     metric: ClassVar[str]
     headline: ClassVar[tuple[str, ...]]
     report_key: ClassVar[str]
-    api: ClassVar[str]
+    api: ClassVar[Any]
     auto_class: ClassVar[str]
     description: ClassVar[str]
 
@@ -75,13 +75,13 @@ class Task(ABC):
     def collator(self, tokenizer: Any) -> Any:
         """Pads a batch of training features."""
 
-    @abstractmethod
     def predictor(self, model: Any, tokenizer: Any, device: Any = None) -> Any:
-        """The Python API object over a model (``TextClassifier`` or ``EntityTagger``)."""
+        """The Python API object (``api``) over a model."""
+        return self.api(model, tokenizer, device=device)
 
-    @abstractmethod
     def load(self, path: str | os.PathLike[str], device: Any = None) -> Any:
-        """The Python API object over a saved model."""
+        """The Python API object (``api``) over a saved model."""
+        return self.api.from_pretrained(path, device=device)
 
     @abstractmethod
     def model_labels(self, predictor: Any) -> list[str]:
