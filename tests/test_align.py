@@ -122,6 +122,15 @@ def test_bad_input_gives_sensible_features_quickly(tokenizer, jieba_seg, text):
     assert feat["word_ids"][0] == -1 and feat["word_ids"][-1] == -1
 
 
+def test_special_token_spelling_in_text_is_text(tokenizer, jieba_seg):
+    # A corpus that quotes "[MASK]" or "[CLS]" gets their characters, never the special tokens themselves.
+    (feat,) = wwm_features(["请把[MASK]换成字[CLS]"], tokenizer, jieba_seg)
+    inner = feat["input_ids"][1:-1]
+    assert not set(inner) & set(tokenizer.all_special_ids)
+    assert tokenizer.convert_ids_to_tokens(inner)[2:6] == ["[", "ma", "##sk", "]"]
+    assert all(w >= 0 for w in feat["word_ids"][1:-1])
+
+
 def test_bad_input_errors_name_the_item(tokenizer, jieba_seg):
     with pytest.raises(ValueError, match=r"texts\[1\] holds a lone surrogate"):
         wwm_features(["好", "坏\udc80"], tokenizer, jieba_seg)

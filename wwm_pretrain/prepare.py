@@ -29,7 +29,7 @@ from .corpus import CorpusError, check_corpus, corpus_fingerprint, is_validation
 __all__ = ["PreparedCorpus", "default_cache_root", "prepare_corpus"]
 
 logger = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAP_BATCH_UNITS = 16
 
 

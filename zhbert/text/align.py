@@ -80,10 +80,14 @@ def text_token_ids(tokenizer: Any) -> list[int]:
 
 
 def _backend(tokenizer: Any, max_length: int) -> Any:
-    """A private copy of the tokenizer's Rust backend that truncates to ``max_length`` and never pads."""
+    """A private copy of the tokenizer's Rust backend that truncates to ``max_length`` and never pads.
+
+    It reads a special token's spelling in the text (``[MASK]``, ``[CLS]``) as plain text: a corpus that
+    quotes ``[MASK]`` must not put mask tokens into the model's input that no label ever covers."""
     backends = _BACKENDS.setdefault(tokenizer, {})
     if max_length not in backends:
         backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+        backend.encode_special_tokens = True
         backend.no_padding()
         backend.enable_truncation(max_length)
         backends[max_length] = backend
