@@ -28,10 +28,11 @@ logger = logging.getLogger("wwm_pretrain")
 
 
 def build_parser() -> Any:
-    """The parser of ``wwm-pretrain``'s flags: ``ModelArguments``, ``DataArguments`` and ``TrainingArguments``."""
-    from transformers import TrainingArguments
+    """The parser of ``wwm-pretrain``'s flags: ``ModelArguments``, ``DataArguments`` and ``TrainingArguments``
+    (whose ``--bf16`` default follows the hardware, see ``zhbert.models.precision``)."""
+    from zhbert.finetune.arguments import PrecisionTrainingArguments
 
-    return dataclass_parser([ModelArguments, DataArguments, TrainingArguments], "wwm-pretrain")
+    return dataclass_parser([ModelArguments, DataArguments, PrecisionTrainingArguments], "wwm-pretrain")
 
 
 def parse_args(argv: Sequence[str] | None, parser: Any = None) -> tuple[ModelArguments, DataArguments, Any]:

@@ -185,7 +185,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     task = task_of_checkpoint(args.model, _task_options(args))
     examples = task.read(args.test_file)  # before the model: a bad file fails fast
-    predictor = task.load(args.model, device=args.device)
+    predictor = task.load(args.model, device=args.device, dtype=args.dtype)
     task.check_labels(examples, task.model_labels(predictor))
     scores = task.score(predictor, examples, batch_size=args.batch_size)
     report = json.dumps(scores, ensure_ascii=False, indent=2)
@@ -231,7 +231,7 @@ def _predict(args: argparse.Namespace) -> int:
 
     texts = _read_inputs(args.input, args.text_column)
     task = task_of_checkpoint(args.model)
-    predictor = task.load(args.model, device=args.device)
+    predictor = task.load(args.model, device=args.device, dtype=args.dtype)
     lines = []
     for text, result in zip(texts, predictor.predict(texts, batch_size=args.batch_size), strict=True):
         if task.name == "ner":
@@ -269,6 +269,12 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--scheme", default="auto", help="NER tag scheme: auto, BIO/IOB2, BIOES or BMES")
     p.add_argument("--batch_size", "--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "bf16", "float32"],
+        help="float type of the model (auto: bf16 where the CPU or GPU computes it natively, else float32)",
+    )
     p.add_argument("--output", default=None, help="also write the metrics as JSON here")
     p.set_defaults(func=_evaluate)
 
@@ -279,6 +285,12 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--text_column", "--text-column", default="text")
     p.add_argument("--batch_size", "--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "bf16", "float32"],
+        help="float type of the model (auto: bf16 where the CPU or GPU computes it natively, else float32)",
+    )
     p.set_defaults(func=_predict)
     return parser
 

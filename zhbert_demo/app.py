@@ -245,6 +245,7 @@ def load_handlers(
     ltp_model: str | None = None,
     max_chars: int = DEFAULT_MAX_CHARS,
     device: str | None = None,
+    dtype: str | None = None,
 ) -> DemoHandlers:
     """Load the three models and the segmenters (jieba with ``user_dict``, char, and LTP when given a model)."""
     from zhbert.api import EntityTagger, MaskFiller, TextClassifier
@@ -261,9 +262,9 @@ def load_handlers(
             argument="ltp_model" if segmenter == "ltp" else "segmenter",
         )
     return DemoHandlers(
-        classifier=TextClassifier.from_pretrained(classifier, device=device),
-        tagger=EntityTagger.from_pretrained(tagger, device=device),
-        filler=MaskFiller.from_pretrained(mlm, device=device),
+        classifier=TextClassifier.from_pretrained(classifier, device=device, dtype=dtype),
+        tagger=EntityTagger.from_pretrained(tagger, device=device, dtype=dtype),
+        filler=MaskFiller.from_pretrained(mlm, device=device, dtype=dtype),
         segmenters=segmenters,
         default_segmenter=segmenter,
         max_chars=max_chars,
@@ -287,6 +288,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
     parser.add_argument("--home", help="zhbert cache folder for the default set (default $ZHBERT_HOME)")
     parser.add_argument("--device", default=None)
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "bf16", "float32"],
+        help="float type of the models (auto: bf16 where the CPU or GPU computes it natively, else float32)",
+    )
     return parser
 
 
@@ -326,6 +333,7 @@ def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         args.ltp_model,
         args.max_chars,
         args.device,
+        args.dtype,
     )
     demo = build_demo(handlers, concurrency_limit=args.concurrency)
     print(f"zhbert demo: serving on http://{args.host}:{args.port}", flush=True)

@@ -81,11 +81,9 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
         force: build again even if a complete set exists.
         quick: tiny models and a few training steps (seconds), for tests of the whole path.
     """
-    from transformers import TrainingArguments
-
     from wwm_pretrain.arguments import DataArguments, ModelArguments
     from wwm_pretrain.run import pretrain
-    from zhbert.finetune import FinetuneArguments, TaskArguments, finetune
+    from zhbert.finetune import FinetuneArguments, PrecisionTrainingArguments, TaskArguments, finetune
 
     target = demo_models_dir(home)
     if not force and (target / MANIFEST).is_file():
@@ -116,7 +114,7 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
                 prepared_cache_dir=str(work / "prepared"),
                 max_seq_length=128,
             ),
-            TrainingArguments(
+            PrecisionTrainingArguments(
                 output_dir=str(paths.mlm),
                 per_device_train_batch_size=32,
                 max_steps=plan.pretrain_steps,

@@ -1,4 +1,5 @@
-"""What the inference classes share: the device, the model's window, and length-sorted, right-padded batches."""
+"""What the inference classes share: the device and float type, the model's window, and length-sorted,
+right-padded batches."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 import torch
 
 from ..errors import DataError
+from ..models.precision import resolve_dtype
 
-__all__ = ["CPU_TOKENS_PER_CALL", "length_batches", "model_window", "pad_batch", "resolve_device"]
+__all__ = ["CPU_TOKENS_PER_CALL", "length_batches", "model_window", "pad_batch", "place_model", "resolve_device"]
 
 # On CPU, at most this many padded tokens per model call: 1.08x the texts/s of no cap (docs/benchmarks.md).
 CPU_TOKENS_PER_CALL = 2048
@@ -20,6 +22,17 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def place_model(model: Any, device: str | torch.device | None, dtype: Any) -> tuple[Any, torch.device, torch.dtype]:
+    """``model`` moved to ``device`` and cast to ``dtype`` (in place, as ``Module.to`` does), in eval mode.
+
+    ``dtype=None`` picks bf16 where the device computes it natively and float32 elsewhere
+    (``zhbert.models.precision.resolve_dtype``).
+    """
+    where = resolve_device(device)
+    kind = resolve_dtype(dtype, where)
+    return model.to(device=where, dtype=kind).eval(), where, kind
 
 
 def model_window(model: Any, tokenizer: Any) -> int:

@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..models.fast_bert import FastBert
 from ..models.loading import load_pretrained
 from ..text.checks import check_texts
-from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, resolve_device
+from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, place_model
 
 __all__ = ["Classification", "TextClassifier"]
 
@@ -37,11 +37,14 @@ class TextClassifier:
     padded tokens. A stock BERT classifier runs through ``zhbert.models.FastBert``: no padding in its dense
     layers and a last layer at [CLS] alone, the only position its head reads; the same scores as the model's own
     forward, with less work. Any other model runs its own forward.
+
+    ``dtype`` (``"bf16"``, ``"float32"`` or a torch dtype) casts the model's weights; ``None`` picks bf16 on a CPU
+    with bf16 instructions or a GPU that supports it, float32 elsewhere (``zhbert.models.precision``). Scores are
+    float32 either way.
     """
 
-    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None) -> None:
-        self.device = resolve_device(device)
-        self.model = model.to(self.device).eval()
+    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, dtype: Any = None) -> None:
+        self.model, self.device, self.dtype = place_model(model, device, dtype)
         self.tokenizer = tokenizer
         self.labels = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
         self.max_length = model_window(model, tokenizer)
@@ -49,13 +52,16 @@ class TextClassifier:
         self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device | None = None) -> TextClassifier:
+    def from_pretrained(
+        cls, path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
+    ) -> TextClassifier:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         return cls(
             load_pretrained(AutoModelForSequenceClassification, path),
             load_pretrained(AutoTokenizer, path),
             device,
+            dtype,
         )
 
     def predict(

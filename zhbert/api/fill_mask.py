@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..models.loading import load_pretrained
 from ..text.align import text_token_ids
 from ..text.checks import check_texts
-from .batching import model_window, resolve_device
+from .batching import model_window, place_model
 
 __all__ = ["Candidate", "MaskFiller"]
 
@@ -33,11 +33,14 @@ class Candidate:
 
 
 class MaskFiller:
-    """``predict`` returns, per text, one list of ``top_k`` candidates per ``[MASK]``, left to right."""
+    """``predict`` returns, per text, one list of ``top_k`` candidates per ``[MASK]``, left to right.
 
-    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None) -> None:
-        self.device = resolve_device(device)
-        self.model = model.to(self.device).eval()
+    ``dtype`` (``"bf16"``, ``"float32"`` or a torch dtype) casts the model's weights; ``None`` picks bf16 on a CPU
+    with bf16 instructions or a GPU that supports it, float32 elsewhere (``zhbert.models.precision``).
+    """
+
+    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, dtype: Any = None) -> None:
+        self.model, self.device, self.dtype = place_model(model, device, dtype)
         self.tokenizer = tokenizer
         self.max_length = model_window(model, tokenizer)
         self.mask_token = str(tokenizer.mask_token)
@@ -46,10 +49,12 @@ class MaskFiller:
         self.candidates[[i for i in text_token_ids(tokenizer) if i < model.config.vocab_size]] = True
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device | None = None) -> MaskFiller:
+    def from_pretrained(
+        cls, path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
+    ) -> MaskFiller:
         from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-        return cls(load_pretrained(AutoModelForMaskedLM, path), load_pretrained(AutoTokenizer, path), device)
+        return cls(load_pretrained(AutoModelForMaskedLM, path), load_pretrained(AutoTokenizer, path), device, dtype)
 
     def predict(self, texts: Sequence[str], top_k: int = 5) -> list[list[list[Candidate]]]:
         """Fill each ``[MASK]`` of each text independently (the other masks stay masked).

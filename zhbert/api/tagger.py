@@ -30,7 +30,7 @@ from ..tagging.schemes import tags_to_spans
 from ..tagging.viterbi import constrained_viterbi, scheme_constraints
 from ..text.checks import check_texts
 from ..text.pieces import WordPieces, word_pieces
-from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, resolve_device
+from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, place_model
 
 __all__ = ["Entity", "EntityTagger"]
 
@@ -47,17 +47,27 @@ class Entity:
 class EntityTagger:
     """A fine-tuned token classifier (optionally with a CRF); ``predict`` returns entities per text.
 
+    ``dtype`` (``"bf16"``, ``"float32"`` or a torch dtype) casts the encoder's weights; ``None`` picks bf16 on a
+    CPU with bf16 instructions or a GPU that supports it, float32 elsewhere (``zhbert.models.precision``). The CRF
+    and the decoding stay float32.
+
     Raises:
         UsageError: at construction, when the model's labels are no tag scheme zhbert reads (``LABEL_0``, say).
     """
 
-    def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, crf: Any = None) -> None:
-        self.device = resolve_device(device)
-        self.model = model.to(self.device).eval()
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        device: str | torch.device | None = None,
+        crf: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        self.model, self.device, self.dtype = place_model(model, device, dtype)
         self.tokenizer = tokenizer
         self.crf = crf if crf is not None else getattr(model, "crf", None)
         if self.crf is not None:
-            self.crf = self.crf.to(self.device)
+            self.crf = self.crf.to(device=self.device, dtype=torch.float32)
         self.id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
         # The decoder keeps to the labels' own scheme (BIOES for zhbert's taggers; IOB2, BMES for others').
         self.scheme, constraints = scheme_constraints(self.id2label)
@@ -67,11 +77,13 @@ class EntityTagger:
         self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike[str], device: str | torch.device | None = None) -> EntityTagger:
+    def from_pretrained(
+        cls, path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
+    ) -> EntityTagger:
         from transformers import AutoTokenizer
 
         model = load_token_classifier(path)
-        return cls(model, load_pretrained(AutoTokenizer, path), device)
+        return cls(model, load_pretrained(AutoTokenizer, path), device, dtype=dtype)
 
     def _windows(self, n: int) -> list[int]:
         if n <= self.window:

@@ -3,7 +3,7 @@ the arguments; the ``Trainer`` that evaluates through the Python API; metrics; a
 
 from __future__ import annotations
 
-from .arguments import FinetuneArguments, TaskArguments
+from .arguments import FinetuneArguments, PrecisionTrainingArguments, TaskArguments
 from .classification import ClassificationTask
 from .features import ner_features, word_spans
 from .metrics import classification_metrics, ner_metrics
@@ -19,6 +19,7 @@ __all__ = [
     "FinetuneArguments",
     "LengthBuckets",
     "NerTask",
+    "PrecisionTrainingArguments",
     "Task",
     "TaskArguments",
     "classification_metrics",

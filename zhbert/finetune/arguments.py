@@ -13,8 +13,9 @@ import torch
 from transformers import TrainingArguments
 
 from ..errors import UsageError
+from ..models.precision import default_training_bf16
 
-__all__ = ["FinetuneArguments", "TaskArguments"]
+__all__ = ["FinetuneArguments", "PrecisionTrainingArguments", "TaskArguments"]
 
 _SAVE_STRATEGIES = ["no", "steps", "epoch", "best"]
 
@@ -64,7 +65,27 @@ class TaskArguments:
 
 
 @dataclass
-class FinetuneArguments(TrainingArguments):
+class PrecisionTrainingArguments(TrainingArguments):
+    """``TrainingArguments`` whose ``bf16`` default follows the hardware: left unset, training on a CPU that
+    multiplies bf16 natively runs in bf16 autocast, and everywhere else in float32 (``zhbert.models.precision``).
+    ``--bf16 true`` or ``--bf16 false`` decides instead. Master weights and the optimizer stay float32."""
+
+    bf16: bool | None = field(  # type: ignore[assignment]
+        default=None,
+        metadata={
+            "help": "bf16 autocast with float32 master weights and optimizer. Default: on when training on a CPU "
+            "with avx512_bf16/AMX (ZHBERT_CPU_BF16=0/1 overrides the check), off elsewhere."
+        },
+    )
+
+    def __post_init__(self) -> None:
+        if self.bf16 is None:
+            self.bf16 = default_training_bf16(bool(self.use_cpu))
+        super().__post_init__()
+
+
+@dataclass
+class FinetuneArguments(PrecisionTrainingArguments):
     """``TrainingArguments`` with zhbert's defaults for fine-tuning on a dev set: evaluate and save every epoch,
     keep the best checkpoint (by the task's metric) and one more, report to nothing. Without a dev set,
     ``finetune`` turns evaluation off.

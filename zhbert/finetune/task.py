@@ -75,13 +75,13 @@ class Task(ABC):
     def collator(self, tokenizer: Any) -> Any:
         """Pads a batch of training features."""
 
-    def predictor(self, model: Any, tokenizer: Any, device: Any = None) -> Any:
-        """The Python API object (``api``) over a model."""
-        return self.api(model, tokenizer, device=device)
+    def predictor(self, model: Any, tokenizer: Any, device: Any = None, dtype: Any = None) -> Any:
+        """The Python API object (``api``) over a model; ``dtype`` as the API classes take it."""
+        return self.api(model, tokenizer, device=device, dtype=dtype)
 
-    def load(self, path: str | os.PathLike[str], device: Any = None) -> Any:
+    def load(self, path: str | os.PathLike[str], device: Any = None, dtype: Any = None) -> Any:
         """The Python API object (``api``) over a saved model."""
-        return self.api.from_pretrained(path, device=device)
+        return self.api.from_pretrained(path, device=device, dtype=dtype)
 
     @abstractmethod
     def model_labels(self, predictor: Any) -> list[str]:

@@ -86,8 +86,13 @@ class ApiEvalTrainer(Trainer):
         return LengthBuckets(lengths, self.args.train_batch_size, seed)
 
     def score(self, examples: list[Any]) -> tuple[dict[str, float], Any]:
-        """(headline metrics, detailed report) for ``examples``, from the model as it is now."""
-        predictor = self.task.predictor(self.model, self.processing_class, device=self.args.device)
+        """(headline metrics, detailed report) for ``examples``, from the model as it is now.
+
+        The model keeps its own float type: the predictor never casts the weights being trained (a bf16 run's
+        master weights stay float32, and are scored as such)."""
+        assert self.model is not None
+        dtype = next(self.model.parameters()).dtype
+        predictor = self.task.predictor(self.model, self.processing_class, device=self.args.device, dtype=dtype)
         scores = self.task.score(predictor, examples, batch_size=self.args.per_device_eval_batch_size)
         return {k: scores[k] for k in self.task.headline}, scores[self.task.report_key]
 

@@ -55,7 +55,9 @@ class CrfLoss:
         words = emissions.gather(1, order.unsqueeze(-1).expand(-1, -1, emissions.shape[-1]))  # (B, W, L)
         mask = torch.arange(width, device=labels.device)[None, :] < counts[:, None]  # (B, W)
         tags = labels.gather(1, order).masked_fill(~mask, 0)
-        loss = self.crf.neg_log_likelihood(words.float(), tags, mask, reduction="mean")
+        # The CRF's sums over paths run in float32 even under bf16 autocast: its log-partition adds up T terms.
+        with torch.autocast(device_type=words.device.type, enabled=False):
+            loss = self.crf.neg_log_likelihood(words.float(), tags, mask, reduction="mean")
         return TokenClassifierOutput(loss=loss, logits=emissions)
 
 
