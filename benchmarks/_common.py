@@ -42,3 +42,6 @@ def header(title: str) -> None:
     print(f"command: python {shlex.join(sys.argv)}")
     threads = torch.get_num_threads()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, threads {threads}")
+    from zhbert.models import cpu_bf16_supported
+
+    print(f"bf16 in hardware (avx512_bf16 or amx_bf16): {'yes' if cpu_bf16_supported() else 'no (torch emulates it)'}")

@@ -5,10 +5,12 @@ as usually called (one text at a time), and also with batch_size=32. Spans are s
 Classification: 500 ChnSentiCorp reviews (seed 0); baseline pipeline("text-classification"), batch 1 and 32.
 Ablations (batch 32, same model object) show where the API's speed comes from: the model's own forward instead of
 zhbert.models.FastBert (packed dense layers, last layer only where the head reads), and no token cap per call.
+These comparisons run in float32. The bf16 task runs both APIs and the batch-32 pipelines in float32 and in bf16
+(weights cast) on the same texts: speed, Resume strict F1 / ChnSentiCorp accuracy, and agreement with float32.
 
     bash benchmarks/recipes/resume_ner.sh && bash benchmarks/recipes/chnsenticorp.sh
     python benchmarks/inference.py [--ner-model runs/resume-ner] [--cls-model runs/chnsenticorp] [--rounds 2]
-        [--tasks ner,classify,matmul] [--token-caps 1024,2048,4096]
+        [--tasks ner,classify,matmul,bf16] [--token-caps 1024,2048,4096]
 """
 
 from __future__ import annotations
@@ -31,10 +33,10 @@ def pipeline_spans(results: list[list[dict]]) -> list[list[tuple[int, int, str]]
 def bench_ner(path: str, rounds: int) -> None:
     examples = read_ner_file(SHARED_DATA / "resume_ner" / "test.char.bmes")[0]
     texts = [e.text for e in examples]
-    tagger = EntityTagger.from_pretrained(path, device="cpu")
+    tagger = EntityTagger.from_pretrained(path, device="cpu", dtype="float32")
     baseline = pipeline("token-classification", model=tagger.model, tokenizer=tagger.tokenizer,
                         aggregation_strategy="simple", device="cpu")  # fmt: skip
-    own = EntityTagger(tagger.model, tagger.tokenizer, device="cpu", crf=tagger.crf)
+    own = EntityTagger(tagger.model, tagger.tokenizer, device="cpu", crf=tagger.crf, dtype="float32")
     own.fast, own.tokens_per_call = None, None
     runs = {
         "pipeline": lambda: baseline(texts),
@@ -70,15 +72,15 @@ def bench_ner(path: str, rounds: int) -> None:
 def bench_classify(path: str, rounds: int, n: int, caps: list[int]) -> None:
     data = read_cls_file(SHARED_DATA / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", text_column="review")
     texts = [e.text for e in random.Random(0).sample(data.examples, n)]
-    classifier = TextClassifier.from_pretrained(path, device="cpu")
+    classifier = TextClassifier.from_pretrained(path, device="cpu", dtype="float32")
     baseline = pipeline("text-classification", model=classifier.model, tokenizer=classifier.tokenizer, device="cpu")
     limit = {"truncation": True, "max_length": classifier.max_length}
     # Ablations on the same model object: the model's own forward, with and without the token cap; no token cap.
-    own = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+    own = TextClassifier(classifier.model, classifier.tokenizer, device="cpu", dtype="float32")
     own.fast = None
-    own_uncapped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+    own_uncapped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu", dtype="float32")
     own_uncapped.fast, own_uncapped.tokens_per_call = None, None
-    uncapped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+    uncapped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu", dtype="float32")
     uncapped.tokens_per_call = None
     runs = {
         "pipeline": lambda: baseline(texts, **limit),
@@ -108,13 +110,80 @@ def bench_classify(path: str, rounds: int, n: int, caps: list[int]) -> None:
     if caps:
         sweep = {}
         for cap in caps:
-            capped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu")
+            capped = TextClassifier(classifier.model, classifier.tokenizer, device="cpu", dtype="float32")
             capped.tokens_per_call = cap
             sweep[cap] = lambda c=capped: c.predict(texts, batch_size=32)
         timing = interleaved(sweep, rounds)
         print(f"\nTextClassifier (batch 32) by padded tokens per call; default {classifier.tokens_per_call}")
         for cap in caps:
             print(f"  tokens_per_call {cap:<6d} {len(texts) / timing[cap][0]:8.1f} text/s")
+
+
+def char_labels(text: str, entities: list) -> list[str]:
+    """The entity type (or "O") of every character: what two taggers' outputs are compared on."""
+    labels = ["O"] * len(text)
+    for e in entities:
+        labels[e.start : e.end] = [e.type] * (e.end - e.start)
+    return labels
+
+
+def bench_bf16(ner_path: str, cls_path: str, rounds: int, n: int) -> None:
+    import torch
+
+    examples = read_ner_file(SHARED_DATA / "resume_ner" / "test.char.bmes")[0]
+    ner_texts, gold = [e.text for e in examples], [e.spans for e in examples]
+    data = read_cls_file(SHARED_DATA / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", text_column="review")
+    sample = random.Random(0).sample(data.examples, n)
+    cls_texts, cls_gold = [e.text for e in sample], [str(e.label) for e in sample]
+    taggers = {d: EntityTagger.from_pretrained(ner_path, device="cpu", dtype=d) for d in ("float32", "bf16")}
+    classifiers = {d: TextClassifier.from_pretrained(cls_path, device="cpu", dtype=d) for d in ("float32", "bf16")}
+    torch_dtypes = {"float32": torch.float32, "bf16": torch.bfloat16}
+    ner_pipes = {
+        d: pipeline("token-classification", model=t.model, tokenizer=t.tokenizer, aggregation_strategy="simple",
+                    device="cpu", dtype=torch_dtypes[d])
+        for d, t in taggers.items()
+    }  # fmt: skip
+    cls_pipes = {
+        d: pipeline("text-classification", model=c.model, tokenizer=c.tokenizer, device="cpu", dtype=torch_dtypes[d])
+        for d, c in classifiers.items()
+    }
+    limit = {"truncation": True, "max_length": classifiers["float32"].max_length}
+    runs = {}
+    for d in taggers:
+        runs[f"ner pipeline {d}"] = lambda p=ner_pipes[d]: p(ner_texts, batch_size=32)
+        runs[f"ner ours {d}"] = lambda t=taggers[d]: t.predict(ner_texts, batch_size=32)
+        runs[f"cls pipeline {d}"] = lambda p=cls_pipes[d]: p(cls_texts, batch_size=32, **limit)
+        runs[f"cls ours {d}"] = lambda c=classifiers[d]: c.predict(cls_texts, batch_size=32)
+    timing = interleaved(runs, rounds)
+
+    tagged = {d: t.predict(ner_texts) for d, t in taggers.items()}
+    f1 = {d: ner_metrics(ner_texts, gold, [[(x.start, x.end, x.type) for x in p] for p in tagged[d]])["f1"]
+          for d in tagged}  # fmt: skip
+    chars = {d: [c for text, p in zip(ner_texts, tagged[d], strict=True) for c in char_labels(text, p)] for d in tagged}
+    ner_agree = sum(a == b for a, b in zip(chars["float32"], chars["bf16"], strict=True)) / len(chars["float32"])
+    same_entities = sum(a == b for a, b in zip(tagged["float32"], tagged["bf16"], strict=True))
+    labelled = {d: [r.label for r in c.predict(cls_texts)] for d, c in classifiers.items()}
+    accuracy = {d: sum(a == b for a, b in zip(labelled[d], cls_gold, strict=True)) / n for d in labelled}
+    cls_agree = sum(a == b for a, b in zip(labelled["float32"], labelled["bf16"], strict=True)) / n
+
+    print(f"\nbf16 against float32: Resume NER test ({len(ner_texts)} sentences, {ner_path}); "
+          f"{n} ChnSentiCorp reviews ({cls_path}); batch 32")  # fmt: skip
+    print(f"{'':34s} {'per s':>8s} {'vs own fp32':>12s} {'vs pipeline fp32':>17s}")
+    for task, unit in (("ner", len(ner_texts)), ("cls", n)):
+        for who in ("pipeline", "ours"):
+            for d in ("float32", "bf16"):
+                key = f"{task} {who} {d}"
+                rate = unit / timing[key][0]
+                own = timing[f"{task} {who} float32"][0] / timing[key][0]
+                vs_pipe = timing[f"{task} pipeline float32"][0] / timing[key][0]
+                print(f"{key:34s} {rate:8.1f} {own:11.2f}x {vs_pipe:16.2f}x")
+    print(f"EntityTagger strict F1: float32 {f1['float32']:.4f}, bf16 {f1['bf16']:.4f} "
+          f"(change {100 * (f1['bf16'] - f1['float32']):+.2f} points); characters with the same label {ner_agree:.2%}; "
+          f"sentences with identical entities {same_entities}/{len(ner_texts)}")  # fmt: skip
+    print(
+        f"TextClassifier accuracy: float32 {accuracy['float32']:.4f}, bf16 {accuracy['bf16']:.4f} "
+        f"(change {100 * (accuracy['bf16'] - accuracy['float32']):+.2f} points); same label {cls_agree:.2%}"
+    )
 
 
 def bench_matmul(rounds: int) -> None:
@@ -152,7 +221,9 @@ def main() -> None:
     parser.add_argument("--cls-model", default="runs/chnsenticorp")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--texts", type=int, default=500)
-    parser.add_argument("--tasks", default="ner,classify,matmul", help="comma-separated: ner, classify, matmul")
+    parser.add_argument(
+        "--tasks", default="ner,classify,matmul,bf16", help="comma-separated: ner, classify, matmul, bf16"
+    )
     parser.add_argument("--token-caps", default="", help="comma-separated tokens_per_call values to also time")
     args = parser.parse_args()
     tasks = set(args.tasks.split(","))
@@ -163,6 +234,8 @@ def main() -> None:
         bench_classify(args.cls_model, args.rounds, args.texts, [int(c) for c in args.token_caps.split(",") if c])
     if "matmul" in tasks:
         bench_matmul(args.rounds)
+    if "bf16" in tasks:
+        bench_bf16(args.ner_model, args.cls_model, args.rounds, args.texts)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""Training-step throughput: the masked-only MLM loss (wwm_pretrain) against plain BertForMaskedLM, on the same
-whole-word-masked batches of the legal corpus, CPU. Also the achieved FLOP/s against this machine's measured
-fp32 matmul peak.
+"""Training-step throughput in float32 and bf16: plain BertForMaskedLM (dense loss) against the masked-only loss
+of wwm_pretrain, on the same whole-word-masked batches of the legal corpus, CPU, from the same weights. bf16 is
+autocast as Trainer runs it (float32 master weights and AdamW). Useful FLOP/s (the matmuls a dense or masked-only
+step needs) are given as a fraction of this machine's bf16 and float32 matmul peaks, measured in the same run.
+The first steps' losses of each bf16 variant are printed beside float32's.
 
-    python benchmarks/pretrain_step.py [--rounds 3] [--steps 4]
+    python benchmarks/pretrain_step.py [--rounds 3] [--steps 4] [--sizes small,base]
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import copy
 import time
+from contextlib import nullcontext
 
 import torch
 from _common import header, law_lines
@@ -20,9 +23,11 @@ from wwm_pretrain.model import with_sparse_mlm_loss
 from zhbert import JiebaSegmenter, WholeWordMaskCollator
 from zhbert.resources import BERT_BASE_CHINESE_DIR
 
+VARIANTS = ["fp32 dense", "fp32 masked-only", "bf16 dense", "bf16 masked-only"]
 
-def matmul_peak(n: int = 2048, repeats: int = 10) -> float:
-    a, b = torch.randn(n, n), torch.randn(n, n)
+
+def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
+    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
     torch.mm(a, b)
     best = min(_timed(lambda: torch.mm(a, b)) for _ in range(repeats))
     return 2 * n**3 / best
@@ -46,70 +51,87 @@ def step_flops(config: BertConfig, batch: dict[str, torch.Tensor], dense_head: b
     return 3.0 * (encoder + attention + head)
 
 
-def measure(config: BertConfig, batches: list[dict[str, torch.Tensor]], rounds: int, steps: int) -> dict[str, float]:
+def measure(
+    config: BertConfig, batches: list[dict[str, torch.Tensor]], rounds: int, steps: int, variants: list[str]
+) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
+    """Per variant: tokens/s and useful FLOP/s (best of ``rounds``); and the losses of its first steps from the
+    shared initial weights."""
     torch.manual_seed(0)
-    dense = BertForMaskedLM(config)
-    sparse = with_sparse_mlm_loss(copy.deepcopy(dense))
-    models = {"dense": dense, "sparse": sparse}
-    optims = {k: torch.optim.AdamW(m.parameters(), lr=1e-4) for k, m in models.items()}
+    init = BertForMaskedLM(config)
+    models, optims = {}, {}
+    for name in variants:
+        model = copy.deepcopy(init)
+        models[name] = with_sparse_mlm_loss(model) if "masked-only" in name else model
+        optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4)
 
-    def train(name: str, k: int) -> float:
+    def train(name: str, k: int) -> tuple[float, list[float]]:
         model, opt = models[name], optims[name]
+        cast = torch.autocast("cpu", dtype=torch.bfloat16) if name.startswith("bf16") else nullcontext()
+        losses = []
         start = time.perf_counter()
         for i in range(k):
-            loss = model(**batches[i % len(batches)]).loss
+            with cast:
+                loss = model(**batches[i % len(batches)]).loss
             loss.backward()
             opt.step()
             opt.zero_grad(set_to_none=True)
-        return time.perf_counter() - start
+            losses.append(float(loss.detach()))
+        return time.perf_counter() - start, losses
 
-    for name in models:
-        train(name, 1)  # warm-up
-    best = {name: float("inf") for name in models}
+    first = {name: train(name, 3)[1] for name in variants}  # also the warm-up
+    best = {name: float("inf") for name in variants}
     for _ in range(rounds):
-        for name in models:
-            best[name] = min(best[name], train(name, steps))
+        for name in variants:
+            best[name] = min(best[name], train(name, steps)[0])
     tokens = sum(int(batches[i % len(batches)]["attention_mask"].sum()) for i in range(steps))
-    flops = {
-        "dense": sum(step_flops(config, batches[i % len(batches)], True) for i in range(steps)),
-        "sparse": sum(step_flops(config, batches[i % len(batches)], False) for i in range(steps)),
-    }
-    return {
-        **{f"{k}_tokens_per_s": tokens / best[k] for k in models},
-        **{f"{k}_flops_per_s": flops[k] / best[k] for k in models},
-    }
+    out = {}
+    for name in variants:
+        flops = sum(step_flops(config, batches[i % len(batches)], "dense" in name) for i in range(steps))
+        out[name] = {"tokens_per_s": tokens / best[name], "flops_per_s": flops / best[name]}
+    return out, first
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4)
+    parser.add_argument("--sizes", default="small,base", help="comma-separated: small (4x256, B=32), base (B=8)")
     args = parser.parse_args()
-    header("pretraining step: tokens/s, masked-only loss vs dense BertForMaskedLM")
+    header("pretraining step: tokens/s in float32 and bf16, dense loss vs masked-only loss")
 
     tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
     packed = pack_units(["\n".join(law_lines(1500))], tokenizer, JiebaSegmenter(), 128)
     rows = [dict(zip(packed, values, strict=True)) for values in zip(*packed.values(), strict=True)]
     rows = [{**row, "idx": i} for i, row in enumerate(rows) if len(row["input_ids"]) == 128]
     collator = WholeWordMaskCollator(tokenizer, seed=0)
-    peak = matmul_peak()
-    print(f"measured fp32 matmul peak (2048x2048 torch.mm): {peak / 1e9:.1f} GFLOP/s")
-    print(f"{'model':38s} {'B':>3s} {'T':>4s} {'dense tok/s':>12s} {'ours tok/s':>11s} {'ratio':>6s} "
-          f"{'ours GFLOP/s':>13s} {'of peak':>8s}")  # fmt: skip
-    sizes = [
-        ("4 layers, hidden 256", BertConfig(hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
-                                            intermediate_size=1024), 32, args.steps),
-        ("bert-base (12 layers, hidden 768)", BertConfig(), 8, max(2, args.steps // 2)),
-    ]  # fmt: skip
-    for label, config, batch_size, steps in sizes:
+    peak32, peak16 = matmul_peak(torch.float32), matmul_peak(torch.bfloat16)
+    print(
+        f"measured matmul peaks (2048x2048 torch.mm): fp32 {peak32 / 1e9:.1f} GFLOP/s, bf16 {peak16 / 1e9:.1f} GFLOP/s"
+    )
+    sizes = {
+        "small": ("4 layers, hidden 256", BertConfig(hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
+                                                     intermediate_size=1024), 32, args.steps),
+        "base": ("bert-base (12 layers, hidden 768)", BertConfig(), 8, max(2, args.steps // 2)),
+    }  # fmt: skip
+    for key in args.sizes.split(","):
+        label, config, batch_size, steps = sizes[key]
         config.vocab_size = len(tokenizer)
         batches = [collator(rows[i : i + batch_size]) for i in range(0, batch_size * 4, batch_size)]
-        r = measure(config, batches, args.rounds, steps)
-        ratio = r["sparse_tokens_per_s"] / r["dense_tokens_per_s"]
-        print(
-            f"{label:38s} {batch_size:3d} {128:4d} {r['dense_tokens_per_s']:12.0f} {r['sparse_tokens_per_s']:11.0f} "
-            f"{ratio:5.2f}x {r['sparse_flops_per_s'] / 1e9:13.1f} {r['sparse_flops_per_s'] / peak:8.0%}"
-        )
+        r, first = measure(config, batches, args.rounds, steps, VARIANTS)
+        base = r["fp32 masked-only"]["tokens_per_s"]
+        print(f"\n{label}, B={batch_size}, T=128, {steps} steps per round, best of {args.rounds} rounds")
+        print(f"{'variant':18s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
+              f"{'of bf16 peak':>13s} {'of fp32 peak':>13s}")  # fmt: skip
+        for name in VARIANTS:
+            tps, fps = r[name]["tokens_per_s"], r[name]["flops_per_s"]
+            print(
+                f"{name:18s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {fps / peak16:13.0%} {fps / peak32:13.0%}"
+            )
+        print("losses of the first 3 steps (same weights, same batches):")
+        for name in VARIANTS:
+            ref = first["fp32 dense" if "dense" in name else "fp32 masked-only"]
+            diffs = ", ".join(f"{(a - b) / b:+.2%}" for a, b in zip(first[name], ref, strict=True))
+            print(f"  {name:18s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
 
 
 if __name__ == "__main__":
