@@ -85,6 +85,16 @@ def test_ngram_masking_masks_longer_runs(tokenizer, law_features):
     assert ngram > single + 0.5
 
 
+def test_single_tokens_cloze_masks_tokens_alone_and_all_as_mask(tokenizer, law_features):
+    cloze = WholeWordMaskCollator(tokenizer, seed=0, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True)
+    stats = masking_stats(cloze, law_features)
+    assert stats["special_masked"] == 0
+    assert abs(stats["masked"] / stats["maskable"] - 0.15) <= 0.01
+    assert stats["as_mask"] == stats["masked"]
+    # Multi-token words are now masked in part: the whole-word collator never does that (partial_words 0 above).
+    assert stats["partial_words"] > 100
+
+
 def test_replace_per_word(tokenizer, law_features):
     collator = WholeWordMaskCollator(tokenizer, seed=3, replace_per_word=True)
     for lo in range(0, 320, 32):

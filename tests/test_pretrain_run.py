@@ -57,11 +57,13 @@ def test_tiny_model_end_to_end(tiny_config_dir, law_txt, tmp_path, tokenizer):
     assert result.returncode == 0, result.stderr[-3000:]
     summary = result.stdout.strip().splitlines()[-1]
     assert summary.startswith("wwm-pretrain: done: steps 400, tokens seen ")
-    assert "eval_masked_accuracy" in summary and "tokens/s" in summary
+    assert "eval_masked_accuracy" in summary and "eval_cloze_accuracy" in summary and "tokens/s" in summary
     results = json.loads((out / "all_results.json").read_text())
     state = json.loads((out / "trainer_state.json").read_text())
     curve = [e["eval_masked_accuracy"] for e in state["log_history"] if "eval_masked_accuracy" in e]
-    assert results["init_eval_masked_accuracy"] < 0.01
+    assert results["init_eval_masked_accuracy"] < 0.01 and results["init_eval_cloze_accuracy"] < 0.01
+    # The cloze test (single tokens, all [MASK]) is scored on the same held-out blocks, with its own masks.
+    assert 0.0 < results["eval_cloze_accuracy"] < 1.0 and results["eval_cloze_loss"] > 0
     # 400 steps take this tiny model to about the frequent-character plateau (0.04-0.05, by the random stream).
     assert results["eval_masked_accuracy"] > 0.04
     assert curve[-1] > 1.3 * curve[0], curve  # still rising well after the first evaluation

@@ -230,7 +230,8 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
     metrics: dict[str, float] = {}
     if corpus.eval is not None and resume is None:
         before = trainer.evaluate()
-        metrics.update({f"init_{k}": before[k] for k in ("eval_loss", "perplexity", "eval_masked_accuracy")})
+        keys = ("eval_loss", "perplexity", "eval_masked_accuracy", "eval_cloze_accuracy")
+        metrics.update({f"init_{k}": before[k] for k in keys if k in before})
     start = time.perf_counter()
     result = trainer.train(resume_from_checkpoint=resume)
     trainer.save_model()
@@ -254,7 +255,7 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
             f"tokens seen {tokens:,}",
             f"tokens/s {train_metrics['train_tokens_per_second']:,.0f}",
         ]
-        for key in ("eval_loss", "perplexity", "eval_masked_accuracy"):
+        for key in ("eval_loss", "perplexity", "eval_masked_accuracy", "eval_cloze_accuracy"):
             if key in metrics:
                 summary.append(f"{key} {metrics[key]:.4f}")
         print(f"wwm-pretrain: done: {', '.join(summary)}; model saved to {training_args.output_dir}", flush=True)

@@ -3,6 +3,7 @@ checkpoints marked complete only once fully written, and optional per-batch hash
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -15,6 +16,8 @@ from typing import Any
 
 import torch
 from transformers import Trainer
+
+from zhbert.mlm import WholeWordMaskCollator
 
 __all__ = ["COMPLETE_MARKER", "WwmTrainer", "complete_checkpoints", "latest_complete_checkpoint"]
 
@@ -87,28 +90,28 @@ class WwmTrainer(Trainer):
     def evaluate(
         self, eval_dataset: Any = None, ignore_keys: list[str] | None = None, metric_key_prefix: str = "eval"
     ) -> dict[str, float]:
-        """Loss (per masked token), perplexity and top-1 accuracy at masked positions of the held-out blocks.
+        """Metrics of the held-out blocks, with the masks of training (the collator's words, 80/10/10):
+        loss per masked token, perplexity, and ``masked_accuracy``, top-1 accuracy over all masked positions,
+        the 20% kept or replaced at random included. And the cloze test, single tokens masked and every one
+        replaced by [MASK]: ``cloze_accuracy`` and ``cloze_loss``, what a user sees when filling a [MASK].
 
         Masks are drawn from the collator's seed and each block's index, so every evaluation sees the same ones.
         """
-        dataloader = self.get_eval_dataloader(eval_dataset)
         model = self.model
         assert model is not None
         was_training = model.training
         model.eval()
-        totals = torch.zeros(3, dtype=torch.float64, device=self.args.device)  # loss sum, correct, masked
-        with torch.no_grad():
-            for batch in dataloader:
-                batch = self._prepare_inputs(batch)
-                with self.compute_loss_context_manager():
-                    out = model(**batch)
-                targets = batch["labels"][batch["labels"] != -100]
-                n = targets.numel()
-                if n:
-                    totals[0] += out.loss.double() * n
-                    totals[1] += (out.logits.argmax(-1) == targets).sum()
-                    totals[2] += n
-        totals = self.accelerator.reduce(totals, reduction="sum")
+        totals = self._masked_quality(self.get_eval_dataloader(eval_dataset))
+        cloze = None
+        collator = self.data_collator
+        if isinstance(collator, WholeWordMaskCollator):
+            self.data_collator = dataclasses.replace(
+                collator, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True
+            )
+            try:
+                cloze = self._masked_quality(self.get_eval_dataloader(eval_dataset))
+            finally:
+                self.data_collator = collator
         model.train(was_training)
         count = float(totals[2])
         if count == 0:
@@ -120,9 +123,31 @@ class WwmTrainer(Trainer):
             f"{metric_key_prefix}_masked_accuracy": float(totals[1]) / count if count else math.nan,
             f"{metric_key_prefix}_masked_tokens": float(totals[2]),
         }
+        if cloze is not None:
+            n = float(cloze[2])
+            metrics[f"{metric_key_prefix}_cloze_loss"] = float(cloze[0]) / n if n else math.nan
+            metrics[f"{metric_key_prefix}_cloze_accuracy"] = float(cloze[1]) / n if n else math.nan
         self.log(dict(metrics))
         self.control = self.callback_handler.on_evaluate(self.args, self.state, self.control, metrics)
         return metrics
+
+    def _masked_quality(self, dataloader: Any) -> torch.Tensor:
+        """(loss sum, correct, masked) over the masked positions of ``dataloader``'s batches, all processes."""
+        model = self.model
+        assert model is not None
+        totals = torch.zeros(3, dtype=torch.float64, device=self.args.device)
+        with torch.no_grad():
+            for batch in dataloader:
+                batch = self._prepare_inputs(batch)
+                with self.compute_loss_context_manager():
+                    out = model(**batch)
+                targets = batch["labels"][batch["labels"] != -100]
+                n = targets.numel()
+                if n:
+                    totals[0] += out.loss.double() * n
+                    totals[1] += (out.logits.argmax(-1) == targets).sum()
+                    totals[2] += n
+        return self.accelerator.reduce(totals, reduction="sum")
 
     def _save_checkpoint(self, model: Any, trial: Any) -> None:
         super()._save_checkpoint(model, trial)

@@ -48,6 +48,8 @@ class WholeWordMaskCollator:
             (its row in the dataset), the masking of a batch depends only on ``seed`` and those indices, so a
             run resumed from a checkpoint, or an evaluation repeated, sees exactly the same masks.
         replace_per_word: draw the [MASK] / random / unchanged choice once per masked word instead of per token.
+        single_tokens: treat every token as a word of its own (token-level masking), whatever the word ids say;
+            with ``mask_replace_prob=1`` this is the cloze test ``wwm-pretrain`` also evaluates.
     """
 
     tokenizer: Any
@@ -59,6 +61,7 @@ class WholeWordMaskCollator:
     pad_to_multiple_of: int | None = None
     seed: int | None = None
     replace_per_word: bool = False
+    single_tokens: bool = False
     _generator: torch.Generator | None = field(default=None, init=False, repr=False, compare=False)
     _generator_owner: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -238,7 +241,11 @@ class WholeWordMaskCollator:
     def __call__(self, features: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
         padded = self._pad(features)
         example_ids = [int(f["idx"]) for f in features] if all("idx" in f for f in features) else None
-        input_ids, labels = self.mask_whole_words(padded["input_ids"], padded["word_ids"], example_ids)
+        word_ids = padded["word_ids"]
+        if self.single_tokens:
+            real = word_ids >= 0  # (B, T)
+            word_ids = torch.where(real, real.long().cumsum(dim=1) - 1, -1)  # each token its own word
+        input_ids, labels = self.mask_whole_words(padded["input_ids"], word_ids, example_ids)
         return {
             "input_ids": input_ids,
             "attention_mask": padded["attention_mask"],
