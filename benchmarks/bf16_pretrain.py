@@ -1,7 +1,8 @@
 """A short ``wwm-pretrain`` run in float32 and in bf16 from the same seed: the eval loss each ends with, and the
 wall time of each. Same corpus, same batches (the collator's masks follow the seed), same starting weights.
 
-    python benchmarks/bf16_pretrain.py [--steps 300] [--batch 16] [--corpus zhbert_demo/data/law_corpus.txt]
+    python benchmarks/bf16_pretrain.py [--steps 300] [--batch 16] [--layers 4] [--hidden 256]
+        [--corpus zhbert_demo/data/law_corpus.txt]
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def run(precision: str, args: argparse.Namespace, work: Path) -> tuple[dict, flo
     command = [
         sys.executable, "-m", "wwm_pretrain", "--config_name", str(BERT_BASE_CHINESE_DIR),
         "--tokenizer_name", str(BERT_BASE_CHINESE_DIR),
-        "--config_overrides", "num_hidden_layers=4,hidden_size=256,num_attention_heads=4,intermediate_size=1024",
+        "--config_overrides",
+        f"num_hidden_layers={args.layers},hidden_size={args.hidden},num_attention_heads={max(1, args.hidden // 64)},"
+        f"intermediate_size={4 * args.hidden}",
         "--train_file", args.corpus, "--prepared_cache_dir", str(work / "cache"), "--output_dir", str(out),
         "--max_seq_length", "128", "--per_device_train_batch_size", str(args.batch), "--max_steps", str(args.steps),
         "--learning_rate", "5e-4", "--warmup_steps", "0.1", "--seed", "0", "--save_strategy", "no",
@@ -40,10 +43,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--layers", type=int, default=4)
+    parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--corpus", default=str(REPO / "zhbert_demo" / "data" / "law_corpus.txt"))
     args = parser.parse_args()
     header("wwm-pretrain in float32 and bf16, same seed")
-    print(f"4 layers, hidden 256, B={args.batch}, T=128, {args.steps} steps, lr 5e-4, corpus {args.corpus}")
+    shape = f"{args.layers} layers, hidden {args.hidden}, B={args.batch}, T=128"
+    print(f"{shape}, {args.steps} steps, lr 5e-4, corpus {args.corpus}")
     with tempfile.TemporaryDirectory() as tmp:
         results = {p: run(p, args, Path(tmp)) for p in ("float32", "bf16")}
     for precision, (metrics, seconds) in results.items():

@@ -157,11 +157,11 @@ def bench_bf16(ner_path: str, cls_path: str, rounds: int, n: int) -> None:
     timing = interleaved(runs, rounds)
 
     tagged = {d: t.predict(ner_texts) for d, t in taggers.items()}
-    f1 = {d: ner_metrics(ner_texts, gold, [[(x.start, x.end, x.type) for x in p] for p in tagged[d]])["f1"]
-          for d in tagged}  # fmt: skip
     chars = {d: [c for text, p in zip(ner_texts, tagged[d], strict=True) for c in char_labels(text, p)] for d in tagged}
     ner_agree = sum(a == b for a, b in zip(chars["float32"], chars["bf16"], strict=True)) / len(chars["float32"])
-    same_entities = sum(a == b for a, b in zip(tagged["float32"], tagged["bf16"], strict=True))
+    spans = {d: [[(x.start, x.end, x.type) for x in p] for p in tagged[d]] for d in tagged}
+    same_entities = sum(a == b for a, b in zip(spans["float32"], spans["bf16"], strict=True))
+    f1 = {d: ner_metrics(ner_texts, gold, spans[d])["f1"] for d in spans}
     labelled = {d: [r.label for r in c.predict(cls_texts)] for d, c in classifiers.items()}
     accuracy = {d: sum(a == b for a, b in zip(labelled[d], cls_gold, strict=True)) / n for d in labelled}
     cls_agree = sum(a == b for a, b in zip(labelled["float32"], labelled["bf16"], strict=True)) / n
