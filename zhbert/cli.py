@@ -24,6 +24,7 @@ from .errors import UsageError, ZhbertError
 
 __all__ = [
     "ArgumentParser",
+    "add_dtype_option",
     "dataclass_parser",
     "json_to_flags",
     "main",
@@ -65,6 +66,16 @@ def option_strings(parser: argparse.ArgumentParser | None) -> list[str]:
     if parser is None:
         return []
     return [flag for action in parser._actions for flag in action.option_strings]
+
+
+def add_dtype_option(parser: argparse.ArgumentParser) -> None:
+    """``--dtype auto|bf16|float32``, the float type inference runs in (``zhbert.models.precision``)."""
+    parser.add_argument(
+        "--dtype",
+        default="auto",
+        choices=["auto", "bf16", "float32"],
+        help="float type of the models (auto: bf16 where the CPU or GPU computes it natively, else float32)",
+    )
 
 
 def run_cli(prog: str, body: Callable[[], int | None], flags: Iterable[str] = ()) -> int:
@@ -269,12 +280,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--scheme", default="auto", help="NER tag scheme: auto, BIO/IOB2, BIOES or BMES")
     p.add_argument("--batch_size", "--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
-    p.add_argument(
-        "--dtype",
-        default="auto",
-        choices=["auto", "bf16", "float32"],
-        help="float type of the model (auto: bf16 where the CPU or GPU computes it natively, else float32)",
-    )
+    add_dtype_option(p)
     p.add_argument("--output", default=None, help="also write the metrics as JSON here")
     p.set_defaults(func=_evaluate)
 
@@ -285,12 +291,7 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--text_column", "--text-column", default="text")
     p.add_argument("--batch_size", "--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
-    p.add_argument(
-        "--dtype",
-        default="auto",
-        choices=["auto", "bf16", "float32"],
-        help="float type of the model (auto: bf16 where the CPU or GPU computes it natively, else float32)",
-    )
+    add_dtype_option(p)
     p.set_defaults(func=_predict)
     return parser
 

@@ -272,7 +272,7 @@ def load_handlers(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from zhbert.cli import ArgumentParser
+    from zhbert.cli import ArgumentParser, add_dtype_option
 
     parser = ArgumentParser(prog="zhbert demo", description="The zhbert web demo (Gradio).")
     parser.add_argument("--classifier", help="classifier directory (default: the demo's default model set)")
@@ -288,12 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link (off by default)")
     parser.add_argument("--home", help="zhbert cache folder for the default set (default $ZHBERT_HOME)")
     parser.add_argument("--device", default=None)
-    parser.add_argument(
-        "--dtype",
-        default="auto",
-        choices=["auto", "bf16", "float32"],
-        help="float type of the models (auto: bf16 where the CPU or GPU computes it natively, else float32)",
-    )
+    add_dtype_option(parser)
     return parser
 
 
