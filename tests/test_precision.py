@@ -75,6 +75,12 @@ def test_training_default_follows_the_cpu_and_the_flag_overrides(monkeypatch, tm
     )
 
 
+def test_fp16_asked_for_turns_the_bf16_default_off(monkeypatch, tmp_path):
+    monkeypatch.setenv(CPU_BF16_ENV, "1")
+    args = PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, fp16=True)
+    assert args.bf16 is False and args.fp16 is True
+
+
 @pytest.mark.parametrize("env", ["1", "0"])
 def test_training_runs_under_bf16_autocast_with_float32_master_weights(monkeypatch, tmp_path, env, tiny_mlm_dir,
                                                                        tokenizer, law_lines):  # fmt: skip

@@ -80,7 +80,7 @@ class PrecisionTrainingArguments(TrainingArguments):
 
     def __post_init__(self) -> None:
         if self.bf16 is None:
-            self.bf16 = default_training_bf16(bool(self.use_cpu))
+            self.bf16 = not self.fp16 and default_training_bf16(bool(self.use_cpu))
         super().__post_init__()
 
 
