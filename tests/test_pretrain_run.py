@@ -187,6 +187,16 @@ def test_json_arguments_and_existing_checkpoints(tiny_config_dir, law_txt, tmp_p
     assert "pass --resume_from_checkpoint latest" in capsys.readouterr().err
 
 
+def test_cloze_test_uses_its_own_masks_with_persistent_workers(tiny_config_dir, law_txt, tmp_path):
+    # Trainer caches its evaluation loader when workers persist; the cloze pass must not reuse its collator.
+    out = tmp_path / "out"
+    extra = ["--max_steps", "2", "--save_strategy", "no", "--max_eval_samples", "16",
+             "--dataloader_num_workers", "1", "--dataloader_persistent_workers", "true"]  # fmt: skip
+    assert main(tiny_args(tiny_config_dir, law_txt, out, tmp_path / "cache", *extra)) == 0
+    results = json.loads((out / "all_results.json").read_text())
+    assert results["eval_cloze_loss"] != results["eval_loss"]
+
+
 @pytest.mark.slow
 def test_resume_continues_the_same_batches(tiny_config_dir, law_txt, tmp_path):
     full, resumed = tmp_path / "full", tmp_path / "resumed"

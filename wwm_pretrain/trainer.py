@@ -103,15 +103,18 @@ class WwmTrainer(Trainer):
         model.eval()
         totals = self._masked_quality(self.get_eval_dataloader(eval_dataset))
         cloze = None
-        collator = self.data_collator
-        if isinstance(collator, WholeWordMaskCollator):
-            self.data_collator = dataclasses.replace(
-                collator, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True
+        if isinstance(self.data_collator, WholeWordMaskCollator):
+            # A loader of its own: Trainer may hand back its cached evaluation loader, with the training collator.
+            dataset: Any = eval_dataset if eval_dataset is not None else self.eval_dataset
+            loader = torch.utils.data.DataLoader(
+                dataset,
+                batch_size=self.args.eval_batch_size,
+                collate_fn=dataclasses.replace(
+                    self.data_collator, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True
+                ),
+                num_workers=self.args.dataloader_num_workers,
             )
-            try:
-                cloze = self._masked_quality(self.get_eval_dataloader(eval_dataset))
-            finally:
-                self.data_collator = collator
+            cloze = self._masked_quality(self.accelerator.prepare(loader))
         model.train(was_training)
         count = float(totals[2])
         if count == 0:
