@@ -75,6 +75,20 @@ def test_training_default_follows_the_cpu_and_the_flag_overrides(monkeypatch, tm
     )
 
 
+@pytest.mark.parametrize(("env", "flag"), [("1", None), ("0", True)])
+def test_bf16_without_a_gpu_trains_on_the_cpu_without_being_told(monkeypatch, tmp_path, env, flag):
+    # transformers alone refuses bf16 without a GPU unless --use_cpu is given.
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: bf16 trains there")
+    monkeypatch.setenv(CPU_BF16_ENV, env)
+    args = PrecisionTrainingArguments(output_dir=str(tmp_path), bf16=flag)
+    assert args.bf16 is True and args.use_cpu is True
+    _, _, parsed = parse_args(["--output_dir", str(tmp_path), *(["--bf16", "true"] if flag else [])])
+    assert parsed.bf16 is True and parsed.use_cpu is True
+    monkeypatch.setenv(CPU_BF16_ENV, "0")
+    assert PrecisionTrainingArguments(output_dir=str(tmp_path)).use_cpu is False
+
+
 def test_fp16_asked_for_turns_the_bf16_default_off(monkeypatch, tmp_path):
     monkeypatch.setenv(CPU_BF16_ENV, "1")
     args = PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, fp16=True)

@@ -13,7 +13,7 @@ import torch
 from transformers import TrainingArguments
 
 from ..errors import UsageError
-from ..models.precision import default_training_bf16
+from ..models.precision import accelerator_available, default_training_bf16
 
 __all__ = ["FinetuneArguments", "PrecisionTrainingArguments", "TaskArguments"]
 
@@ -81,6 +81,10 @@ class PrecisionTrainingArguments(TrainingArguments):
     def __post_init__(self) -> None:
         if self.bf16 is None:
             self.bf16 = not self.fp16 and default_training_bf16(bool(self.use_cpu))
+        if self.bf16 and not accelerator_available():
+            # transformers refuses bf16 without a GPU unless told it trains on the CPU: on a machine without
+            # one, that is where it trains anyway.
+            self.use_cpu = True
         super().__post_init__()
 
 

@@ -23,7 +23,14 @@ import torch
 
 from ..errors import UsageError
 
-__all__ = ["CPU_BF16_ENV", "bf16_supported", "cpu_bf16_supported", "default_training_bf16", "resolve_dtype"]
+__all__ = [
+    "CPU_BF16_ENV",
+    "accelerator_available",
+    "bf16_supported",
+    "cpu_bf16_supported",
+    "default_training_bf16",
+    "resolve_dtype",
+]
 
 CPU_BF16_ENV = "ZHBERT_CPU_BF16"
 _CPU_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
@@ -97,8 +104,12 @@ def resolve_dtype(dtype: Any, device: str | torch.device) -> torch.dtype:
 def default_training_bf16(use_cpu: bool) -> bool:
     """``--bf16`` when the user leaves it unset: on for training on a CPU with bf16 instructions, off elsewhere
     (a GPU keeps transformers' own default)."""
-    on_cpu = use_cpu or not (torch.cuda.is_available() or _mps_available())
-    return on_cpu and cpu_bf16_supported()
+    return (use_cpu or not accelerator_available()) and cpu_bf16_supported()
+
+
+def accelerator_available() -> bool:
+    """Whether torch sees a CUDA or MPS device, where transformers' Trainer would train by default."""
+    return torch.cuda.is_available() or _mps_available()
 
 
 def _mps_available() -> bool:
