@@ -6,7 +6,7 @@ import pytest
 import torch
 from transformers import AutoModelForMaskedLM, BertForMaskedLM, Trainer, TrainingArguments
 
-from wwm_pretrain.model import head_parameters, mlm_head_quality, with_sparse_mlm_loss
+from wwm_pretrain.model import head_parameters, masked_cross_entropy, mlm_head_quality, with_sparse_mlm_loss
 from wwm_pretrain.run import warm_up_head
 from zhbert import JiebaSegmenter, WholeWordMaskCollator, wwm_features
 
@@ -35,6 +35,36 @@ def test_sparse_loss_equals_dense_loss(tiny_mlm_dir, batch):
     # Without labels the model answers as usual, with dense logits.
     plain = sparse(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
     assert plain.logits.shape == (*batch["input_ids"].shape, dense.config.vocab_size)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+@pytest.mark.parametrize("rows", [1, 31, 32, 75])  # chunks of 32 rows: none full, one, several with a remainder
+def test_masked_cross_entropy_equals_float32_cross_entropy(dtype, rows):
+    torch.manual_seed(rows)
+    logits = (torch.randn(rows, 300) * 4).to(dtype).requires_grad_()
+    targets = torch.randint(0, 300, (rows,))
+    reference = logits.detach().float().requires_grad_()
+    expected = torch.nn.functional.cross_entropy(reference, targets)
+    got = masked_cross_entropy(logits, targets)
+    assert got.dtype == torch.float32
+    assert got.item() == pytest.approx(expected.item(), rel=1e-6)
+    expected.backward()
+    got.backward()
+    assert logits.grad is not None and logits.grad.dtype == dtype
+    tolerance = 1e-7 if dtype == torch.float32 else 4e-3 / rows  # bf16 keeps 8 bits of each gradient entry
+    assert torch.allclose(logits.grad.float(), reference.grad, atol=tolerance, rtol=0.01)
+    summed = masked_cross_entropy(logits.detach(), targets, num_items_in_batch=7)
+    assert summed.item() == pytest.approx(expected.item() * rows / 7, rel=1e-6)
+
+
+def test_masked_cross_entropy_under_autocast_leaves_the_logits_alone():
+    logits = torch.randn(40, 50)
+    before = logits.clone()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = masked_cross_entropy(logits.requires_grad_(), torch.zeros(40, dtype=torch.long))
+    loss.backward()
+    assert torch.equal(logits.detach(), before)  # backward works on its own float32 copy
+    assert loss.dtype == torch.float32
 
 
 def test_sparse_loss_with_token_count_and_with_nothing_masked(tiny_mlm_dir, batch):
