@@ -59,6 +59,20 @@ def _load_tokenizer(model_args: ModelArguments) -> Any:
 
 def _load_model(model_args: ModelArguments, tokenizer: Any) -> tuple[Any, bool]:
     """The model, and whether its MLM head came from the checkpoint."""
+    attention = {"attn_implementation": model_args.attn_implementation} if model_args.attn_implementation else {}
+    try:
+        return _build_model(model_args, tokenizer, attention)
+    except ValueError as err:
+        if attention and "attn" in str(err) and not isinstance(err, UsageError):
+            raise UsageError(
+                f"{model_args.attn_implementation!r} is not an attention implementation transformers knows here "
+                "(eager, sdpa, ...)",
+                argument="attn_implementation",
+            ) from None
+        raise
+
+
+def _build_model(model_args: ModelArguments, tokenizer: Any, attention: dict[str, str]) -> tuple[Any, bool]:
     from transformers import AutoConfig, AutoModelForMaskedLM
 
     from zhbert.models import load_pretrained
@@ -69,6 +83,7 @@ def _load_model(model_args: ModelArguments, tokenizer: Any) -> tuple[Any, bool]:
             model_args.model_name_or_path,
             cache_dir=model_args.cache_dir,
             output_loading_info=True,
+            **attention,
         )
         missing = [k for k in info.get("missing_keys", []) if k.startswith(("cls.", "lm_head."))]
         if missing:
@@ -87,12 +102,15 @@ def _load_model(model_args: ModelArguments, tokenizer: Any) -> tuple[Any, bool]:
             config.update_from_string(model_args.config_overrides)
         except ValueError as err:
             raise UsageError(f"--config_overrides: {err}") from None
+    overridden = {item.split("=", 1)[0].strip() for item in (model_args.config_overrides or "").split(",")}
+    if "vocab_size" not in overridden:
+        config.vocab_size = len(tokenizer)  # a pruned vocabulary gets an embedding of its own size
     if config.vocab_size < len(tokenizer):
         raise UsageError(
             f"the config's vocab_size {config.vocab_size} is smaller than the tokenizer's {len(tokenizer)}"
         )
     logger.info("Training from scratch: %s", config.to_json_string(use_diff=True).replace("\n", " "))
-    return AutoModelForMaskedLM.from_config(config), False
+    return AutoModelForMaskedLM.from_config(config, **attention), False
 
 
 def _check_lengths(data_args: DataArguments, model: Any) -> None:
