@@ -33,8 +33,18 @@ def padded_batch(tokenizer, n=12, seed=5, pairs=False):
     return enc
 
 
+@pytest.fixture(params=["products", "fused"])
+def attention(request, monkeypatch):
+    """Both attention paths: batched products and softmax (short batches), PyTorch's fused kernel (long ones)."""
+    from zhbert.models import fast_bert
+
+    if request.param == "fused":
+        monkeypatch.setattr(fast_bert, "MATH_ATTENTION_MAX_LENGTH", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("pairs", [False, True])
-def test_sequence_logits_equal_the_models(tiny_mlm_dir, tokenizer, pairs):
+def test_sequence_logits_equal_the_models(tiny_mlm_dir, tokenizer, pairs, attention):
     torch.manual_seed(3)
     model = AutoModelForSequenceClassification.from_pretrained(tiny_mlm_dir, num_labels=3).eval()
     fast = FastBert.for_model(model)
@@ -49,7 +59,7 @@ def test_sequence_logits_equal_the_models(tiny_mlm_dir, tokenizer, pairs):
 
 
 @pytest.mark.parametrize("crf", [False, True])
-def test_token_logits_equal_the_models_at_every_real_token(tiny_mlm_dir, tokenizer, crf):
+def test_token_logits_equal_the_models_at_every_real_token(tiny_mlm_dir, tokenizer, crf, attention):
     model = token_model(tiny_mlm_dir, crf)
     fast = FastBert.for_model(model)
     assert fast is not None and fast.kind == "token"
