@@ -1,10 +1,14 @@
 """Training-step throughput in float32 and bf16: plain BertForMaskedLM (dense loss) against the masked-only loss
 of wwm_pretrain, on the same whole-word-masked batches of the legal corpus, CPU, from the same weights. bf16 is
-autocast as Trainer runs it (float32 master weights and AdamW). Useful FLOP/s (the matmuls a dense or masked-only
-step needs) are given as a fraction of this machine's bf16 and float32 matmul peaks, measured in the same run.
-The first steps' losses of each bf16 variant are printed beside float32's.
+autocast as Trainer runs it (float32 master weights, fused AdamW: Trainer's default optimizer). Useful FLOP/s
+(the matmuls a dense or masked-only step needs) are given as a fraction of this machine's bf16 and float32
+matmul peaks, measured in the same run. The first steps' losses of each variant are printed beside float32's.
 
-    python benchmarks/pretrain_step.py [--rounds 3] [--steps 4] [--sizes small,base]
+Each size is measured twice: with BERT's dropout of 0.1, and with dropout off (the demo base's recipe, and
+common when pretraining from scratch). "eager" rows use transformers' eager attention instead of SDPA
+(``wwm-pretrain --attn_implementation eager``).
+
+    python benchmarks/pretrain_step.py [--rounds 3] [--steps 4] [--sizes small,base] [--dropout 0.1,0]
 """
 
 from __future__ import annotations
@@ -23,7 +27,14 @@ from wwm_pretrain.model import with_sparse_mlm_loss
 from zhbert import JiebaSegmenter, WholeWordMaskCollator
 from zhbert.resources import BERT_BASE_CHINESE_DIR
 
-VARIANTS = ["fp32 dense", "fp32 masked-only", "bf16 dense", "bf16 masked-only"]
+VARIANTS = [
+    "fp32 dense",
+    "fp32 masked-only",
+    "fp32 masked-only eager",
+    "bf16 dense",
+    "bf16 masked-only",
+    "bf16 masked-only eager",
+]
 
 
 def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
@@ -61,8 +72,10 @@ def measure(
     models, optims = {}, {}
     for name in variants:
         model = copy.deepcopy(init)
+        if name.endswith("eager"):
+            model.set_attn_implementation("eager")
         models[name] = with_sparse_mlm_loss(model) if "masked-only" in name else model
-        optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4)
+        optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
 
     def train(name: str, k: int) -> tuple[float, list[float]]:
         model, opt = models[name], optims[name]
@@ -78,7 +91,10 @@ def measure(
             losses.append(float(loss.detach()))
         return time.perf_counter() - start, losses
 
-    first = {name: train(name, 3)[1] for name in variants}  # also the warm-up
+    first = {}
+    for name in variants:  # also the warm-up; the same dropout masks' seed for each
+        torch.manual_seed(1)
+        first[name] = train(name, 3)[1]
     best = {name: float("inf") for name in variants}
     for _ in range(rounds):
         for name in variants:
@@ -96,6 +112,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--sizes", default="small,base", help="comma-separated: small (4x256, B=32), base (B=8)")
+    parser.add_argument("--dropout", default="0.1,0", help="comma-separated dropout rates (hidden and attention)")
     args = parser.parse_args()
     header("pretraining step: tokens/s in float32 and bf16, dense loss vs masked-only loss")
 
@@ -113,25 +130,30 @@ def main() -> None:
                                                      intermediate_size=1024), 32, args.steps),
         "base": ("bert-base (12 layers, hidden 768)", BertConfig(), 8, max(2, args.steps // 2)),
     }  # fmt: skip
-    for key in args.sizes.split(","):
+    for key, dropout in ((k, float(d)) for k in args.sizes.split(",") for d in args.dropout.split(",")):
         label, config, batch_size, steps = sizes[key]
+        config = copy.deepcopy(config)
         config.vocab_size = len(tokenizer)
+        config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
         batches = [collator(rows[i : i + batch_size]) for i in range(0, batch_size * 4, batch_size)]
         r, first = measure(config, batches, args.rounds, steps, VARIANTS)
         base = r["fp32 masked-only"]["tokens_per_s"]
-        print(f"\n{label}, B={batch_size}, T=128, {steps} steps per round, best of {args.rounds} rounds")
-        print(f"{'variant':18s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
+        print(
+            f"\n{label}, dropout {dropout:g}, B={batch_size}, T=128, {steps} steps per round, "
+            f"best of {args.rounds} rounds"
+        )
+        print(f"{'variant':24s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
               f"{'of bf16 peak':>13s} {'of fp32 peak':>13s}")  # fmt: skip
         for name in VARIANTS:
             tps, fps = r[name]["tokens_per_s"], r[name]["flops_per_s"]
             print(
-                f"{name:18s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {fps / peak16:13.0%} {fps / peak32:13.0%}"
+                f"{name:24s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {fps / peak16:13.0%} {fps / peak32:13.0%}"
             )
         print("losses of the first 3 steps (same weights, same batches):")
         for name in VARIANTS:
             ref = first["fp32 dense" if "dense" in name else "fp32 masked-only"]
             diffs = ", ".join(f"{(a - b) / b:+.2%}" for a, b in zip(first[name], ref, strict=True))
-            print(f"  {name:18s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
+            print(f"  {name:24s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
 
 
 if __name__ == "__main__":
