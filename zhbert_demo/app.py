@@ -1,6 +1,6 @@
 """The zhbert web demo: text classification, entity recognition, whole-word masking and fill-mask, in Chinese.
 
-    zhbert demo                      # the default model set (built on first run from data shipped with zhbert)
+    zhbert demo                      # the shipped model set (zhbert_demo/models), or one built on first run
     python -m zhbert_demo --classifier runs/senti --tagger runs/resume-ner --mlm runs/law-bert --port 7860
 
 ``build_demo(...)`` returns the ``gr.Blocks`` app; importing this module loads no model. Each tab calls one
@@ -20,7 +20,7 @@ from typing import Any
 
 from zhbert.errors import MissingExtraError, UsageError
 
-__all__ = ["DemoHandlers", "InputError", "build_demo", "check_input", "load_handlers", "main"]
+__all__ = ["DemoHandlers", "InputError", "build_demo", "check_input", "describe_models", "load_handlers", "main"]
 
 DEFAULT_MAX_CHARS = 512
 MAX_SEED = 2**32 - 1
@@ -86,6 +86,7 @@ class DemoHandlers:
     segmenters: dict[str, Any]  # name -> zhbert Segmenter
     default_segmenter: str = "jieba"
     max_chars: int = DEFAULT_MAX_CHARS
+    provenance: str = ""  # Markdown: where the models came from (from a model set's manifest)
 
     def classify(self, text: str) -> dict[str, float]:
         """Label -> probability (the values sum to 1)."""
@@ -183,6 +184,9 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
         gr.Markdown(
             f"# zhbert 中文 BERT 演示\n文本分类、实体识别、全词掩码与完形填空。每次最多 {handlers.max_chars} 个字符。"
         )
+        if handlers.provenance:
+            with gr.Accordion("模型来源 (where the models come from)", open=False, elem_id="provenance"):
+                gr.Markdown(handlers.provenance)
         with gr.Tab("文本分类", id="classify"):
             text = gr.Textbox(label="文本", lines=3, elem_id="classify-text")
             button = gr.Button("分类", variant="primary", elem_id="classify-button")
@@ -246,6 +250,7 @@ def load_handlers(
     max_chars: int = DEFAULT_MAX_CHARS,
     device: str | None = None,
     dtype: str | None = None,
+    provenance: str = "",
 ) -> DemoHandlers:
     """Load the three models and the segmenters (jieba with ``user_dict``, char, and LTP when given a model)."""
     from zhbert.api import EntityTagger, MaskFiller, TextClassifier
@@ -268,7 +273,33 @@ def load_handlers(
         segmenters=segmenters,
         default_segmenter=segmenter,
         max_chars=max_chars,
+        provenance=provenance,
     )
+
+
+def describe_models(manifest: dict[str, Any]) -> str:
+    """Markdown for the page: what each model of a set is, what it was trained on and how it scores, from the
+    set's ``manifest.json`` ("" without one)."""
+    if not manifest:
+        return ""
+    metrics = manifest.get("metrics", {})
+    lines = [f"**{manifest.get('name', 'model set')}**, built {manifest.get('built', '?')}."]
+    if "command" in manifest:
+        lines.append(f"Rebuilt with `{manifest['command']}`.")
+    labels = {
+        "mlm": ("完形填空 / masked LM", "cloze_accuracy", "held-out cloze accuracy"),
+        "classifier": ("文本分类 / sentiment", "eval_accuracy", "dev accuracy"),
+        "tagger": ("实体识别 / PER, LOC, ORG", "test_f1", "held-out strict F1"),
+    }
+    for key, (what, metric, described) in labels.items():
+        value = metrics.get(key, {}).get(metric)
+        figure = f"{described} {value:.3f}" if isinstance(value, int | float) else "no figure recorded"
+        lines.append(f"- {what}: {figure}")
+    data = manifest.get("data", {})
+    if "base_corpus" in data:
+        sources = ", ".join(k for k in data["base_corpus"].get("sources", {}) if "held out" not in k)
+        lines.append(f"\nPretraining text: {sources} (never a dev or test split).")
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -300,7 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-    from .models import DemoModelPaths, build_demo_models
+    from .models import DemoModelPaths, build_demo_models, read_manifest
 
     args = parser.parse_args(argv)
     if args.max_chars < 1:
@@ -312,13 +343,15 @@ def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     except ImportError:
         raise MissingExtraError("the demo needs gradio: pip install 'zhbert[demo]'") from None
     user_dict = args.user_dict
+    provenance = ""
     if not (args.classifier and args.tagger and args.mlm):
-        paths = DemoModelPaths.complete(args.home) or build_demo_models(args.home)
+        paths = DemoModelPaths.shipped() or DemoModelPaths.complete(args.home) or build_demo_models(args.home)
         args.classifier = args.classifier or str(paths.classifier)
         args.tagger = args.tagger or str(paths.tagger)
         args.mlm = args.mlm or str(paths.mlm)
         if user_dict is None and args.segmenter == "jieba":
             user_dict = str(paths.user_dict)
+        provenance = describe_models(read_manifest(paths.root))
     handlers = load_handlers(
         args.classifier,
         args.tagger,
@@ -329,6 +362,7 @@ def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         args.max_chars,
         args.device,
         args.dtype,
+        provenance,
     )
     demo = build_demo(handlers, concurrency_limit=args.concurrency)
     print(f"zhbert demo: serving on http://{args.host}:{args.port}", flush=True)

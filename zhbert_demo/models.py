@@ -1,6 +1,13 @@
-"""The demo's default model set, built on this machine from data shipped in ``zhbert_demo/data``.
+"""The demo's model sets: the shipped one, and a small one built on this machine.
 
-    zhbert build-demo-models [--home DIR] [--force]
+The **shipped set** lives in ``zhbert_demo/models`` (``mlm``, ``classifier``, ``tagger`` and ``manifest.json``):
+a base pretrained by ``wwm-pretrain`` on the shared corpora and the two models fine-tuned from it, rebuilt by
+``python -m zhbert_demo.release`` (see its manifest). ``zhbert demo`` uses it when it is there.
+
+The **built set** is made from data shipped in ``zhbert_demo/data`` when the shipped one is absent, or for
+tests with ``--quick``:
+
+    zhbert build-demo-models [--home DIR] [--force] [--quick]
 
 Three steps, each a real zhbert run with progress bars: whole-word-masking pretraining of a small BERT (4 layers,
 hidden 256, random weights, the bert-base-chinese vocabulary) on the legal corpus with jieba and the legal user
@@ -17,12 +24,23 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from zhbert.resources import BERT_BASE_CHINESE_DIR
 
-__all__ = ["DEMO_DATA_DIR", "DemoModelPaths", "build_demo_models", "demo_models_dir", "main", "zhbert_home"]
+__all__ = [
+    "DEMO_DATA_DIR",
+    "SHIPPED_MODELS_DIR",
+    "DemoModelPaths",
+    "build_demo_models",
+    "demo_models_dir",
+    "main",
+    "read_manifest",
+    "zhbert_home",
+]
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "data"
+SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
 
 SET_NAME = "demo-models-v1"
 MANIFEST = "manifest.json"
@@ -48,11 +66,31 @@ class DemoModelPaths:
     def of(cls, root: Path) -> DemoModelPaths:
         return cls(root / "classifier", root / "tagger", root / "mlm", DEMO_DATA_DIR / "legal_terms.txt")
 
+    @property
+    def root(self) -> Path:
+        return self.mlm.parent
+
     @classmethod
     def complete(cls, home: str | Path | None = None) -> DemoModelPaths | None:
         """The built set, or None when it is missing or was never finished."""
         root = demo_models_dir(home)
         return cls.of(root) if (root / MANIFEST).is_file() else None
+
+    @classmethod
+    def shipped(cls, root: Path = SHIPPED_MODELS_DIR) -> DemoModelPaths | None:
+        """The set shipped in the package, or None when this copy has none."""
+        paths = cls.of(root)
+        parts = (paths.mlm, paths.classifier, paths.tagger)
+        return paths if (root / MANIFEST).is_file() and all((p / "config.json").is_file() for p in parts) else None
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """The ``manifest.json`` of a model set ({} when it has none or it cannot be read)."""
+    try:
+        value = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 @dataclass(frozen=True)

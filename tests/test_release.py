@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file
+from transformers import AutoModelForMaskedLM
+
+from wwm_pretrain.run import parse_args
+from zhbert_demo.release import (
+    PRETRAIN_STAGES,
+    REVIEW_SETS,
+    heldout_cloze,
+    pack_model,
+    pretrain_flags,
+    write_review_splits,
+)
+
+from .conftest import REPO
+
+
+def test_review_splits_follow_each_sets_own_split(tmp_path):
+    shared = tmp_path / "shared"
+    sample = REPO / "tests" / "data" / "chnsenticorp_sample.csv"
+    for relative in REVIEW_SETS.values():
+        (shared / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sample, shared / relative)
+    counts = write_review_splits(shared, tmp_path / "reviews")
+    parts = {}
+    for part in ("train", "dev", "test"):
+        with open(tmp_path / "reviews" / f"{part}.csv", encoding="utf-8", newline="") as f:
+            parts[part] = list(csv.DictReader(f))
+        assert len(parts[part]) == sum(c[part] for c in counts.values())
+        assert {row["label"] for row in parts[part]} <= {"0", "1"}
+    # The three copies of one file split the same way: no dev or test review is also a training review.
+    train = {row["review"] for row in parts["train"]}
+    assert not train & {row["review"] for row in parts["dev"] + parts["test"]}
+    assert counts["waimai_10k"]["dev"] > 0
+
+
+def test_cloze_test_masks_single_characters_with_mask_only(tiny_mlm_dir, tmp_path, law_lines):
+    heldout = tmp_path / "heldout.txt"
+    heldout.write_text("\n".join(law_lines[:40]) + "\n\n" + "\n".join(law_lines[40:80]) + "\n", encoding="utf-8")
+    result = heldout_cloze(tiny_mlm_dir, heldout, batch_size=16)
+    characters = sum(len(line) for line in law_lines[:80])
+    assert 0.1 * characters < result["masked_positions"] < 0.2 * characters
+    assert 0.0 <= result["cloze_accuracy"] <= 1.0 and result["cloze_loss"] > 0
+    assert 0.0 < result["commonest_character_accuracy"] < 0.2
+    assert heldout_cloze(tiny_mlm_dir, heldout, batch_size=16) == result  # the masks follow the seed
+
+
+def test_packed_model_is_bf16_on_disk_and_float32_when_loaded(tiny_mlm_dir, tmp_path):
+    pack_model(tiny_mlm_dir, tmp_path / "mlm")
+    tensors = load_file(str(tmp_path / "mlm" / "model.safetensors"))
+    assert {t.dtype for t in tensors.values()} == {torch.bfloat16}
+    original = AutoModelForMaskedLM.from_pretrained(str(tiny_mlm_dir))
+    packed = AutoModelForMaskedLM.from_pretrained(str(tmp_path / "mlm"))
+    assert packed.dtype == torch.float32
+    for (name, a), b in zip(original.state_dict().items(), packed.state_dict().values(), strict=True):
+        assert torch.equal(a.to(torch.bfloat16).float(), b), name
+    assert json.loads((tmp_path / "mlm" / "config.json").read_text())["dtype"] == "float32"
+
+
+@pytest.mark.parametrize("stage", list(PRETRAIN_STAGES))
+def test_release_stages_are_valid_wwm_pretrain_flags(stage, tmp_path):
+    model_args, data_args, training_args = parse_args(pretrain_flags(stage, tmp_path))
+    assert training_args.bf16 is True and training_args.output_dir == str(tmp_path / stage)
+    assert data_args.segmenter == PRETRAIN_STAGES[stage]["segmenter"]
+    assert data_args.validation_file == str(tmp_path / "corpus" / "heldout_legal.txt")
+    assert (model_args.model_name_or_path or model_args.tokenizer_name or "").startswith(str(tmp_path))
+
+
+def test_shipped_set_is_found_only_when_complete_and_its_manifest_is_shown(tmp_path, tiny_mlm_dir):
+    from zhbert_demo.app import describe_models
+    from zhbert_demo.models import DemoModelPaths, read_manifest
+
+    assert DemoModelPaths.shipped(tmp_path) is None
+    for name in ("mlm", "classifier", "tagger"):
+        shutil.copytree(tiny_mlm_dir, tmp_path / name)
+    assert DemoModelPaths.shipped(tmp_path) is None  # no manifest: an unfinished copy
+    manifest = {
+        "name": "zhbert demo models",
+        "built": "2026-12-02",
+        "command": "python -m zhbert_demo.release",
+        "metrics": {"mlm": {"cloze_accuracy": 0.4123}, "tagger": {"test_f1": 0.8767}, "classifier": {}},
+        "data": {"base_corpus": {"sources": {"law_corpus_zh": {}, "law_corpus_zh (held out)": {}}}},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    paths = DemoModelPaths.shipped(tmp_path)
+    assert paths is not None and paths.root == tmp_path and paths.tagger == tmp_path / "tagger"
+    text = describe_models(read_manifest(paths.root))
+    assert "held-out cloze accuracy 0.412" in text and "held-out strict F1 0.877" in text
+    assert "dev accuracy" not in text and "no figure recorded" in text
+    assert "python -m zhbert_demo.release" in text and "(held out)" not in text
+    (tmp_path / "manifest.json").write_text("{not json", encoding="utf-8")
+    assert read_manifest(tmp_path) == {} and describe_models({}) == ""

@@ -1,0 +1,362 @@
+"""The demo's shipped model set, rebuilt from the shared data with zhbert's own commands.
+
+    python -m zhbert_demo.release [--shared ../shared/data] [--work runs/release] [--out zhbert_demo/models]
+
+Steps, each skipped when its output is already complete (so a rerun after an interruption continues, and
+``wwm-pretrain`` resumes from its latest checkpoint):
+
+1. ``corpus``: the base corpus of ``zhbert_demo.base_corpus`` (no dev or test split of any data set, 43 laws
+   held out for the cloze test).
+2. ``vocab``: bert-base-chinese's vocabulary pruned to the tokens the corpus uses twice or more
+   (``python -m wwm_pretrain.vocab``).
+3. ``stage1``: a 4-layer, hidden-256 BERT pretrained from random weights with character masking, which leaves
+   the frequent-character plateau that whole-word masking from random weights sits on.
+4. ``stage2``: the same model continued with jieba whole-word masking.
+5. ``tagger``: a PER/LOC/ORG tagger fine-tuned from the base on MSRA NER's training part (the 10/10 split with
+   seed 42 of ``zhbert train``; its dev and test parts are the base corpus's held-out ones).
+6. ``classifier``: a sentiment classifier fine-tuned from the base on the training parts of ChnSentiCorp,
+   waimai_10k and online_shopping_10_cats (same split).
+7. The cloze accuracy of the base on the held-out laws, every [MASK] a single character.
+8. ``--out``: the three models with bf16 weights, and ``manifest.json`` (data, commands, seeds, file hashes,
+   metrics).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import platform
+import shutil
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .base_corpus import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT
+
+__all__ = [
+    "PRETRAIN_STAGES",
+    "REVIEW_SETS",
+    "build_release",
+    "heldout_cloze",
+    "main",
+    "pack_model",
+    "pretrain_flags",
+    "write_review_splits",
+]
+
+MODEL_OVERRIDES = (
+    "num_hidden_layers=4,hidden_size=256,num_attention_heads=4,intermediate_size=1024,"
+    "hidden_dropout_prob=0,attention_probs_dropout_prob=0"
+)
+_COMMON = {
+    "max_seq_length": 128,
+    "per_device_train_batch_size": 64,
+    "per_device_eval_batch_size": 64,
+    "weight_decay": 0.01,
+    "adam_beta2": 0.98,
+    "bf16": True,
+    "eval_strategy": "steps",
+    "eval_steps": 500,
+    "save_steps": 500,
+    "save_total_limit": 2,
+    "logging_steps": 50,
+    "seed": 42,
+    "report_to": "none",
+    "max_eval_samples": 512,
+    "attn_implementation": "eager",
+    "resume_from_checkpoint": "latest",
+}
+# The two pretraining stages, as the flags of `wwm-pretrain` (paths relative to the work folder).
+PRETRAIN_STAGES: dict[str, dict[str, Any]] = {
+    "stage1": {
+        **_COMMON,
+        "config_name": "bert-base-chinese",
+        "config_overrides": MODEL_OVERRIDES,
+        "tokenizer_name": "vocab",
+        "segmenter": "char",
+        "learning_rate": 1e-3,
+        "warmup_steps": 500,
+        "max_steps": 5000,
+    },
+    "stage2": {
+        **_COMMON,
+        "model_name_or_path": "stage1",
+        "segmenter": "jieba",
+        "learning_rate": 5e-4,
+        "warmup_steps": 200,
+        "max_steps": 2000,
+    },
+}
+REVIEW_SETS = {
+    "chnsenticorp_htl": "chnsenticorp_htl/ChnSentiCorp_htl_all.csv",
+    "waimai_10k": "waimai_10k/waimai_10k.csv",
+    "online_shopping_10_cats": "online_shopping_10_cats/online_shopping_10_cats.csv",
+}
+MSRA_TRAIN = "msra_ner/train.char.bio"
+MODELS = ("mlm", "classifier", "tagger")
+
+
+def _done(path: Path) -> bool:
+    return (path / "model.safetensors").is_file() and (path / "config.json").is_file()
+
+
+def pretrain_flags(stage: str, work: Path) -> list[str]:
+    from zhbert.resources import BERT_BASE_CHINESE_DIR
+
+    flags = dict(PRETRAIN_STAGES[stage])
+    for key in ("tokenizer_name", "model_name_or_path"):
+        if key in flags:
+            flags[key] = str(work / flags[key])
+    if flags.get("config_name") == "bert-base-chinese":
+        flags["config_name"] = str(BERT_BASE_CHINESE_DIR)
+    flags.update(
+        train_file=str(work / "corpus" / "train.txt"),
+        validation_file=str(work / "corpus" / "heldout_legal.txt"),
+        prepared_cache_dir=str(work / "prepared"),
+        output_dir=str(work / stage),
+    )
+    return [item for key, value in flags.items() for item in (f"--{key}", str(value))]
+
+
+def write_review_splits(shared: Path, out: Path) -> dict[str, dict[str, int]]:
+    """``train.csv``, ``dev.csv`` and ``test.csv`` (``label,review``): each review set split as
+    ``zhbert train --validation_split_percentage 10 --test_split_percentage 10 --split_seed 42`` splits it, and
+    the parts joined. Returns the counts per set and part."""
+    from zhbert.data import read_cls_file, split_examples
+    from zhbert.text.files import atomic_write
+
+    parts: dict[str, list[tuple[str, str]]] = {"train": [], "dev": [], "test": []}
+    counts: dict[str, dict[str, int]] = {}
+    for name, relative in REVIEW_SETS.items():
+        examples_of_set = read_cls_file(shared / relative, text_column="review").examples
+        split = dict(zip(parts, split_examples(examples_of_set, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED), strict=True))
+        counts[name] = {part: len(examples) for part, examples in split.items()}
+        for part, examples in split.items():
+            parts[part].extend((str(e.label), e.text) for e in examples)
+    out.mkdir(parents=True, exist_ok=True)
+    for part, pairs in parts.items():
+        with atomic_write(out / f"{part}.csv") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["label", "review"])
+            writer.writerows(pairs)
+    return counts
+
+
+def heldout_cloze(model_dir: Path, heldout: Path, *, seed: int = 0, batch_size: int = 64) -> dict[str, float]:
+    """Cloze test of a masked-language model on held-out text: 15% of the characters of 128-token blocks, each
+    replaced by [MASK] alone (no kept or random tokens). Returns the accuracy, the loss, the number of masked
+    positions, and the accuracy of always answering the commonest masked character (a unigram guesser's best)."""
+    import torch
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    from wwm_pretrain.corpus import pack_units
+    from wwm_pretrain.model import mlm_head_quality
+    from zhbert.mlm import WholeWordMaskCollator
+    from zhbert.text import CharSegmenter
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    model = AutoModelForMaskedLM.from_pretrained(str(model_dir), dtype=torch.float32).eval()
+    units = [doc for doc in heldout.read_text(encoding="utf-8").split("\n\n") if doc.strip()]
+    packed = pack_units(units, tokenizer, CharSegmenter(), 128)
+    columns = list(packed.values())
+    rows = [{**{k: c[i] for k, c in zip(packed, columns, strict=True)}, "idx": i} for i in range(len(columns[0]))]
+    collator = WholeWordMaskCollator(
+        tokenizer, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True, seed=seed
+    )
+    correct = loss = 0.0
+    masked = 0
+    targets: Counter[int] = Counter()
+    for start in range(0, len(rows), batch_size):
+        batch = collator(rows[start : start + batch_size])
+        labels = batch["labels"][batch["labels"] != -100]
+        if not labels.numel():
+            continue
+        batch_loss, accuracy = mlm_head_quality(model, batch)
+        correct += accuracy * labels.numel()
+        loss += batch_loss * labels.numel()
+        masked += labels.numel()
+        targets.update(labels.tolist())
+    commonest = targets.most_common(1)[0][1] if targets else 0
+    return {
+        "cloze_accuracy": correct / max(masked, 1),
+        "cloze_loss": loss / max(masked, 1),
+        "masked_positions": masked,
+        "commonest_character_accuracy": commonest / max(masked, 1),
+    }
+
+
+def _finetune(task: str, work: Path, name: str, data: dict[str, Any], training: dict[str, Any]) -> dict[str, float]:
+    from zhbert.finetune import FinetuneArguments, TaskArguments, finetune
+
+    out = work / name
+    metrics_file = out / "all_results.json"
+    if _done(out) and metrics_file.is_file():
+        return dict(json.loads(metrics_file.read_text(encoding="utf-8")))
+    shutil.rmtree(out, ignore_errors=True)
+    args = TaskArguments(model_name_or_path=str(work / "stage2"), **data)
+    training_args = FinetuneArguments(output_dir=str(out), report_to="none", **training)
+    return finetune(task, args, training_args, command=f"python -m zhbert_demo.release ({name})")
+
+
+TAGGER_DATA = {"validation_split_percentage": DEV_PERCENT, "test_split_percentage": TEST_PERCENT,
+               "split_seed": SPLIT_SEED, "max_seq_length": 128, "crf": True}  # fmt: skip
+TAGGER_TRAINING = {"num_train_epochs": 2, "per_device_train_batch_size": 32, "learning_rate": 3e-4,
+                   "warmup_steps": 0.05, "weight_decay": 0.01, "seed": 42}  # fmt: skip
+CLASSIFIER_DATA = {"text_column": "review", "max_seq_length": 128}
+CLASSIFIER_TRAINING = {"num_train_epochs": 1, "per_device_train_batch_size": 32, "learning_rate": 2e-4,
+                       "warmup_steps": 0.05, "weight_decay": 0.01, "seed": 42,
+                       "train_sampling_strategy": "group_by_length"}  # fmt: skip
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def pack_model(source: Path, target: Path) -> None:
+    """Copy a model folder with its weights stored as bf16 (half the bytes). ``config.json`` keeps
+    ``dtype: float32``, so ``from_pretrained`` gives a float32 model unless asked otherwise."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    target.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file() and item.suffix in (".json", ".txt", ".md") and item.name not in _RUN_FILES:
+            shutil.copy2(item, target / item.name)
+    tensors = load_file(str(source / "model.safetensors"))
+    packed = {k: (v.to(torch.bfloat16) if v.is_floating_point() else v).contiguous() for k, v in tensors.items()}
+    save_file(packed, str(target / "model.safetensors"), metadata={"format": "pt"})
+    config = json.loads((target / "config.json").read_text(encoding="utf-8"))
+    config["dtype"] = "float32"
+    (target / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+_RUN_FILES = {"all_results.json", "train_results.json", "eval_results.json", "test_results.json",
+              "trainer_state.json", "training_args.bin"}  # fmt: skip
+
+
+def _stage_figures(stage_metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    wanted = ("eval_", "train_tokens", "tokens_seen", "train_runtime")
+    return {f"{s}_{k}": v for s, m in stage_metrics.items() for k, v in m.items() if k.startswith(wanted)}
+
+
+def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_"))}
+
+
+def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
+    """Run the steps of the module's docstring; return the manifest written to ``out``."""
+    from transformers import AutoTokenizer
+
+    from wwm_pretrain.run import main as wwm_pretrain
+    from wwm_pretrain.vocab import count_tokens, prune_vocab, save_pruned_tokenizer
+    from zhbert.errors import ZhbertError
+    from zhbert.resources import BERT_BASE_CHINESE_DIR
+
+    from . import base_corpus
+
+    started = time.perf_counter()
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = work / "corpus"
+    if not (corpus / "corpus.json").is_file():
+        print("release: step 1: the base corpus", flush=True)
+        base_corpus.main(["--shared", str(shared), "--out", str(corpus)])
+    if not (work / "vocab" / "vocab.txt").is_file():
+        print("release: step 2: the pruned vocabulary", flush=True)
+        tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
+        with open(corpus / "train.txt", encoding="utf-8") as lines:
+            keep = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
+        save_pruned_tokenizer(tokenizer, keep, work / "vocab", source="bert-base-chinese")
+    for number, stage in enumerate(PRETRAIN_STAGES, start=3):
+        if not _done(work / stage):
+            print(f"release: step {number}: pretraining, {stage}", flush=True)
+            if wwm_pretrain(pretrain_flags(stage, work)) != 0:
+                raise ZhbertError(f"wwm-pretrain failed in {stage}")
+    print("release: step 5: the PER/LOC/ORG tagger (MSRA NER)", flush=True)
+    tagger = _finetune("ner", work, "tagger", {"train_file": str(shared / MSRA_TRAIN), **TAGGER_DATA},
+                       TAGGER_TRAINING)  # fmt: skip
+    print("release: step 6: the sentiment classifier (reviews)", flush=True)
+    review_counts = write_review_splits(shared, work / "reviews")
+    reviews = {f"{p}_file": str(work / "reviews" / f"{p}.csv") for p in ("train", "test")}
+    classifier = _finetune(
+        "classify", work, "classifier",
+        {**reviews, "validation_file": str(work / "reviews" / "dev.csv"), **CLASSIFIER_DATA}, CLASSIFIER_TRAINING,
+    )  # fmt: skip
+    print("release: step 7: the cloze test on the held-out laws", flush=True)
+    cloze = heldout_cloze(work / "stage2", corpus / "heldout_legal.txt")
+    print(f"release: {json.dumps(cloze)}", flush=True)
+
+    print(f"release: step 8: packing the models into {out}", flush=True)
+    staging = out.with_name(out.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    for name, source in zip(MODELS, (work / "stage2", work / "classifier", work / "tagger"), strict=True):
+        pack_model(source, staging / name)
+    shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")
+    stage_metrics = {
+        stage: json.loads((work / stage / "all_results.json").read_text(encoding="utf-8")) for stage in PRETRAIN_STAGES
+    }
+    manifest = {
+        "name": "zhbert demo models",
+        "command": f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}",
+        "built": time.strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, python {platform.python_version()}",
+        "data": {
+            "base_corpus": json.loads((corpus / "corpus.json").read_text(encoding="utf-8")),
+            "vocabulary": json.loads((work / "vocab" / "pruned_vocab.json").read_text(encoding="utf-8"))["size"],
+            "tagger": {"train_file": MSRA_TRAIN, **TAGGER_DATA},
+            "classifier": {
+                "sets": REVIEW_SETS,
+                "split": "10% dev, 10% test, seed 42, per set",
+                "counts": review_counts,
+            },
+        },
+        "models": {
+            "mlm": {"wwm-pretrain": {s: {k: v for k, v in PRETRAIN_STAGES[s].items()} for s in PRETRAIN_STAGES}},
+            "tagger": {"zhbert train ner": {**TAGGER_DATA, **TAGGER_TRAINING}},
+            "classifier": {"zhbert train classify": {**CLASSIFIER_DATA, **CLASSIFIER_TRAINING}},
+        },
+        "metrics": {
+            "mlm": {**cloze, **_stage_figures(stage_metrics)},
+            "tagger": _scores(tagger),
+            "classifier": _scores(classifier),
+        },
+        "seconds": round(time.perf_counter() - started),
+    }
+    manifest["files"] = {
+        str(path.relative_to(staging)): {"sha256": _sha256(path), "bytes": path.stat().st_size}
+        for path in sorted(staging.rglob("*"))
+        if path.is_file()
+    }
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if out.exists():
+        shutil.rmtree(out)
+    staging.rename(out)
+    return manifest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from zhbert.cli import ArgumentParser, option_strings, run_cli
+
+    parser = ArgumentParser(prog="python -m zhbert_demo.release", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", default="../shared/data", help="the shared data folder")
+    parser.add_argument("--work", default="runs/release", help="where the runs and checkpoints go")
+    parser.add_argument("--out", default="zhbert_demo/models", help="where the packed set and manifest go")
+
+    def body() -> int:
+        args = parser.parse_args(argv)
+        manifest = build_release(Path(args.shared), Path(args.work), Path(args.out))
+        print(json.dumps(manifest["metrics"], indent=2, ensure_ascii=False))
+        return 0
+
+    return run_cli("python -m zhbert_demo.release", body, option_strings(parser))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
