@@ -203,7 +203,7 @@ def _finetune(task: str, work: Path, name: str, data: dict[str, Any], training: 
 
 
 TAGGER_DATA = {"validation_split_percentage": DEV_PERCENT, "test_split_percentage": TEST_PERCENT,
-               "split_seed": SPLIT_SEED, "max_seq_length": 128, "crf": True}  # fmt: skip
+               "split_seed": SPLIT_SEED, "max_seq_length": 128, "crf": True, "fix_tags": True}  # fmt: skip
 TAGGER_TRAINING = {"num_train_epochs": 2, "per_device_train_batch_size": 32, "learning_rate": 3e-4,
                    "warmup_steps": 0.05, "weight_decay": 0.01, "seed": 42}  # fmt: skip
 CLASSIFIER_DATA = {"text_column": "review", "max_seq_length": 128}
