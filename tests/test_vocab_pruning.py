@@ -3,8 +3,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from transformers import AutoModelForMaskedLM, AutoTokenizer
+import torch
+from transformers import AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
 
+from wwm_pretrain.model import init_sinusoidal_positions
 from wwm_pretrain.run import main as pretrain_main
 from wwm_pretrain.vocab import PRUNED_VOCAB_FILE, count_tokens, main, prune_vocab, save_pruned_tokenizer
 from zhbert.errors import UsageError
@@ -72,11 +74,34 @@ def test_pretraining_from_scratch_sizes_the_embedding_to_the_pruned_vocab(pruned
     args = tiny_args(tiny_config_dir, law_txt, tmp_path / "out", tmp_path / "cache", "--max_steps", "2")
     args[args.index("--tokenizer_name") + 1] = str(pruned_dir)
     extra = ["--save_strategy", "no", "--max_eval_samples", "4", "--attn_implementation", "eager"]
-    assert pretrain_main([*args, *extra]) == 0
+    assert pretrain_main([*args, *extra, "--position_init", "sinusoidal"]) == 0
     model = AutoModelForMaskedLM.from_pretrained(str(tmp_path / "out"))
+    # Two steps later the position table is still the sines and cosines it started from.
+    reference = BertForMaskedLM(model.config)
+    init_sinusoidal_positions(reference)
+    start = reference.bert.embeddings.position_embeddings.weight.flatten()
+    trained = model.bert.embeddings.position_embeddings.weight.flatten()
+    assert torch.corrcoef(torch.stack([start, trained]))[0, 1] > 0.99
     assert model.config.vocab_size == len(AutoTokenizer.from_pretrained(str(tmp_path / "out")))
     assert model.get_input_embeddings().weight.shape[0] == model.config.vocab_size
     bad = tiny_args(tiny_config_dir, law_txt, tmp_path / "out2", tmp_path / "cache", "--max_steps", "1")
     assert pretrain_main([*bad, "--attn_implementation", "fastest"]) == 2
     err = capsys.readouterr().err
     assert "'fastest' is not an attention implementation" in err and "(see --attn_implementation)" in err
+    on_checkpoint = ["--model_name_or_path", str(tmp_path / "out"), *bad[2:], "--position_init", "sinusoidal"]
+    assert pretrain_main(on_checkpoint) == 2
+    assert "--position_init applies to training from scratch" in capsys.readouterr().err
+
+
+def test_sinusoidal_positions_are_sines_and_cosines_at_the_initializer_scale():
+    config = BertConfig(hidden_size=64, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+                        vocab_size=40, max_position_embeddings=32)  # fmt: skip
+    model = BertForMaskedLM(config)
+    init_sinusoidal_positions(model)
+    table = model.bert.embeddings.position_embeddings.weight.detach()
+    assert table.std().item() == pytest.approx(0.02, rel=1e-4)
+    ratio = table[5, 0] / torch.sin(torch.tensor(5.0))
+    assert torch.allclose(table[:, 1] / ratio, torch.cos(torch.arange(32.0)), atol=1e-5)
+    assert model.bert.embeddings.position_embeddings.weight.requires_grad  # still learned
+    with pytest.raises(ValueError, match="no absolute position embeddings"):
+        init_sinusoidal_positions(torch.nn.Linear(2, 2))

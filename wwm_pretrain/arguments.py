@@ -32,6 +32,15 @@ class ModelArguments:
             "tokens, eager measured faster than sdpa (benchmarks/pretrain_step.py)."
         },
     )
+    position_init: str = field(
+        default="random",
+        metadata={
+            "help": "From scratch only: how absolute position embeddings start, 'random' (BERT's) or 'sinusoidal' "
+            "(the Transformer's sines and cosines at BERT's scale; still learned). Sinusoidal starts left the "
+            "frequent-character plateau several times sooner in the demo base's pilot.",
+            "choices": ["random", "sinusoidal"],
+        },
+    )
     mlm_head_warmup_steps: int = field(
         default=0,
         metadata={

@@ -78,6 +78,11 @@ def _build_model(model_args: ModelArguments, tokenizer: Any, attention: dict[str
     from zhbert.models import load_pretrained
 
     if model_args.model_name_or_path:
+        if model_args.position_init != "random":
+            raise UsageError(
+                "--position_init applies to training from scratch (--config_name), not to a checkpoint",
+                argument="position_init",
+            )
         model, info = load_pretrained(
             AutoModelForMaskedLM,
             model_args.model_name_or_path,
@@ -110,7 +115,12 @@ def _build_model(model_args: ModelArguments, tokenizer: Any, attention: dict[str
             f"the config's vocab_size {config.vocab_size} is smaller than the tokenizer's {len(tokenizer)}"
         )
     logger.info("Training from scratch: %s", config.to_json_string(use_diff=True).replace("\n", " "))
-    return AutoModelForMaskedLM.from_config(config, **attention), False
+    model = AutoModelForMaskedLM.from_config(config, **attention)
+    if model_args.position_init == "sinusoidal":
+        from .model import init_sinusoidal_positions
+
+        init_sinusoidal_positions(model)
+    return model, False
 
 
 def _check_lengths(data_args: DataArguments, model: Any) -> None:

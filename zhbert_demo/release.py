@@ -77,18 +77,19 @@ PRETRAIN_STAGES: dict[str, dict[str, Any]] = {
         "config_name": "bert-base-chinese",
         "config_overrides": MODEL_OVERRIDES,
         "tokenizer_name": "vocab",
+        "position_init": "sinusoidal",
         "segmenter": "char",
         "learning_rate": 1e-3,
         "warmup_steps": 500,
-        "max_steps": 5000,
+        "max_steps": 3000,
     },
     "stage2": {
         **_COMMON,
         "model_name_or_path": "stage1",
         "segmenter": "jieba",
         "learning_rate": 5e-4,
-        "warmup_steps": 200,
-        "max_steps": 2000,
+        "warmup_steps": 150,
+        "max_steps": 1500,
     },
 }
 REVIEW_SETS = {
