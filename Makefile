@@ -25,7 +25,7 @@ browser:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk; \
 	fi
 
-# The web demo on http://127.0.0.1:7860; the first run builds the default models (about 12 min on 2 cores).
+# The web demo on http://127.0.0.1:7860, on the model set shipped in zhbert_demo/models (no build step).
 demo: install
 	$(PY) -m zhbert demo
 

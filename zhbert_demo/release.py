@@ -98,6 +98,7 @@ REVIEW_SETS = {
     "online_shopping_10_cats": "online_shopping_10_cats/online_shopping_10_cats.csv",
 }
 MSRA_TRAIN = "msra_ner/train.char.bio"
+SENTIMENT_NAMES = {"0": "负面", "1": "正面"}  # the review sets' labels: 0 negative, 1 positive
 MODELS = ("mlm", "classifier", "tagger")
 
 
@@ -221,9 +222,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def pack_model(source: Path, target: Path) -> None:
+def pack_model(source: Path, target: Path, label_names: dict[str, str] | None = None) -> None:
     """Copy a model folder with its weights stored as bf16 (half the bytes). ``config.json`` keeps
-    ``dtype: float32``, so ``from_pretrained`` gives a float32 model unless asked otherwise."""
+    ``dtype: float32``, so ``from_pretrained`` gives a float32 model unless asked otherwise; ``label_names``
+    renames labels (``{"1": "正面"}``) in its ``id2label`` and ``label2id``."""
     import torch
     from safetensors.torch import load_file, save_file
 
@@ -236,6 +238,9 @@ def pack_model(source: Path, target: Path) -> None:
     save_file(packed, str(target / "model.safetensors"), metadata={"format": "pt"})
     config = json.loads((target / "config.json").read_text(encoding="utf-8"))
     config["dtype"] = "float32"
+    if label_names:
+        config["id2label"] = {i: label_names.get(name, name) for i, name in config["id2label"].items()}
+        config["label2id"] = {name: int(i) for i, name in config["id2label"].items()}
     (target / "config.json").write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -249,7 +254,7 @@ def _stage_figures(stage_metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_"))}
+    return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_", "train_runtime"))}
 
 
 def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
@@ -298,7 +303,7 @@ def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     for name, source in zip(MODELS, (work / "stage2", work / "classifier", work / "tagger"), strict=True):
-        pack_model(source, staging / name)
+        pack_model(source, staging / name, SENTIMENT_NAMES if name == "classifier" else None)
     shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")
     stage_metrics = {
         stage: json.loads((work / stage / "all_results.json").read_text(encoding="utf-8")) for stage in PRETRAIN_STAGES
@@ -321,14 +326,17 @@ def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
         "models": {
             "mlm": {"wwm-pretrain": {s: {k: v for k, v in PRETRAIN_STAGES[s].items()} for s in PRETRAIN_STAGES}},
             "tagger": {"zhbert train ner": {**TAGGER_DATA, **TAGGER_TRAINING}},
-            "classifier": {"zhbert train classify": {**CLASSIFIER_DATA, **CLASSIFIER_TRAINING}},
+            "classifier": {
+                "zhbert train classify": {**CLASSIFIER_DATA, **CLASSIFIER_TRAINING},
+                "label_names": SENTIMENT_NAMES,
+            },
         },
         "metrics": {
             "mlm": {**cloze, **_stage_figures(stage_metrics)},
             "tagger": _scores(tagger),
             "classifier": _scores(classifier),
         },
-        "seconds": round(time.perf_counter() - started),
+        "seconds_of_the_last_invocation": round(time.perf_counter() - started),  # steps already done are skipped
     }
     manifest["files"] = {
         str(path.relative_to(staging)): {"sha256": _sha256(path), "bytes": path.stat().st_size}
