@@ -33,7 +33,10 @@ def evaluations(runs: list[Path]) -> list[dict[str, float]]:
             if tokens is not None:
                 last = max(last, int(tokens))
             if "eval_cloze_accuracy" in entry and tokens is not None:
-                rows.append({**entry, "tokens": offset + int(tokens), "run": index})
+                row = {**entry, "tokens": offset + int(tokens), "run": index}
+                if rows and (rows[-1]["run"], rows[-1]["tokens"]) == (index, row["tokens"]):
+                    continue  # the final evaluation repeats the last periodic one
+                rows.append(row)
         offset += last
     return rows
 
