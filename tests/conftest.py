@@ -154,14 +154,16 @@ def handlers(demo_home):
     from zhbert_demo.app import load_handlers
     from zhbert_demo.models import DemoModelPaths
 
-    paths = DemoModelPaths.complete(demo_home)
+    # The models the server below serves with no model flags: the shipped set when there is one.
+    paths = DemoModelPaths.shipped() or DemoModelPaths.complete(demo_home)
     assert paths is not None
     return load_handlers(str(paths.classifier), str(paths.tagger), str(paths.mlm), user_dict=str(paths.user_dict))
 
 
 @pytest.fixture(scope="session")
 def server(demo_home, tmp_path_factory):
-    """``python -m zhbert_demo`` with no model flags: it must find the default set in ZHBERT_HOME."""
+    """``python -m zhbert_demo`` with no model flags: it must find the shipped set, or the built one in
+    ZHBERT_HOME."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("demo-server") / "server.log"
     env = {**os.environ, "ZHBERT_HOME": str(demo_home), "GRADIO_ANALYTICS_ENABLED": "False"}
