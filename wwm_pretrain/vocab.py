@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +35,8 @@ _BATCH = 2048
 def count_tokens(tokenizer: Any, lines: Iterable[str]) -> Counter[int]:
     """How often each token id occurs when ``tokenizer`` encodes ``lines`` (without special tokens)."""
     counts: Counter[int] = Counter()
-    batch: list[str] = []
-    for line in lines:
-        if line.strip():
-            batch.append(line)
-        if len(batch) == _BATCH:
-            for ids in tokenizer(batch, add_special_tokens=False)["input_ids"]:
-                counts.update(ids)
-            batch = []
-    if batch:
+    texts = (line for line in lines if line.strip())
+    while batch := list(islice(texts, _BATCH)):
         for ids in tokenizer(batch, add_special_tokens=False)["input_ids"]:
             counts.update(ids)
     return counts
