@@ -20,12 +20,11 @@ from transformers import (
     AutoTokenizer,
     DataCollatorForTokenClassification,
     Trainer,
-    TrainingArguments,
 )
 
 from zhbert import EntityTagger
 from zhbert.data import read_ner_file
-from zhbert.finetune import ner_features, ner_metrics
+from zhbert.finetune import PrecisionTrainingArguments, ner_features, ner_metrics
 from zhbert.models import add_crf
 from zhbert.tagging import scheme_prefixes
 
@@ -58,7 +57,7 @@ def main() -> None:
         )
         if args.crf:
             add_crf(model)
-        training = TrainingArguments(
+        training = PrecisionTrainingArguments(  # bf16 where the CPU multiplies it natively
             output_dir=str(out / scheme), num_train_epochs=args.epochs, per_device_train_batch_size=32,
             learning_rate=5e-4, warmup_steps=0.05, seed=0, save_strategy="no", report_to="none",
             disable_tqdm=True, logging_steps=10**6, dataloader_pin_memory=False,
