@@ -38,6 +38,8 @@ _EXPORTS = {
     "Classification": "zhbert.api",
     "Entity": "zhbert.api",
     "Candidate": "zhbert.api",
+    "AttentionMap": "zhbert.api",
+    "attention_maps": "zhbert.api",
     "finetune": "zhbert.finetune",
 }
 

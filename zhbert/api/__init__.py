@@ -1,8 +1,9 @@
 """The Python API, list in, list out: ``TextClassifier``, ``EntityTagger`` and ``MaskFiller``, with the batching
-they share."""
+they share, and ``attention_maps`` for the attention weights of the models they hold."""
 
 from __future__ import annotations
 
+from .attention import AttentionMap, attention_maps
 from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, resolve_device
 from .classifier import Classification, TextClassifier
 from .fill_mask import Candidate, MaskFiller
@@ -10,12 +11,14 @@ from .tagger import Entity, EntityTagger
 
 __all__ = [
     "CPU_TOKENS_PER_CALL",
+    "AttentionMap",
     "Candidate",
     "Classification",
     "Entity",
     "EntityTagger",
     "MaskFiller",
     "TextClassifier",
+    "attention_maps",
     "length_batches",
     "model_window",
     "pad_batch",
