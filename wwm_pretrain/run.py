@@ -188,7 +188,7 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
     from transformers import set_seed
 
     from zhbert.mlm import WholeWordMaskCollator
-    from zhbert.models import fit_tokenizer_length
+    from zhbert.models import fit_tokenizer_length, use_fast_dropout
     from zhbert.text import get_segmenter
 
     from .model import head_parameters, mlm_head_quality, with_sparse_mlm_loss
@@ -203,6 +203,8 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
     model, head_from_checkpoint = _load_model(model_args, tokenizer)
     _check_lengths(data_args, model)
     fit_tokenizer_length(tokenizer, model)  # what is saved beside the model then truncates where it must
+    if getattr(training_args, "fast_dropout", False):
+        logger.info("Fast dropout: %s", use_fast_dropout(model))
 
     segmenter = get_segmenter(data_args.segmenter, user_dict=data_args.user_dict, ltp_model=data_args.ltp_model)
     segmenter.cut(["检查分词器"])  # load the segmenter now: a bad model directory fails before any work

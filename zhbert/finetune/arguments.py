@@ -13,6 +13,7 @@ import torch
 from transformers import TrainingArguments
 
 from ..errors import UsageError
+from ..models.dropout import default_fast_dropout
 from ..models.precision import accelerator_available, default_training_bf16
 
 __all__ = ["FinetuneArguments", "PrecisionTrainingArguments", "TaskArguments"]
@@ -68,13 +69,25 @@ class TaskArguments:
 class PrecisionTrainingArguments(TrainingArguments):
     """``TrainingArguments`` whose ``bf16`` default follows the hardware: left unset, training on a CPU that
     multiplies bf16 natively runs in bf16 autocast, and everywhere else in float32 (``zhbert.models.precision``).
-    ``--bf16 true`` or ``--bf16 false`` decides instead. Master weights and the optimizer stay float32."""
+    ``--bf16 true`` or ``--bf16 false`` decides instead. Master weights and the optimizer stay float32.
+
+    ``fast_dropout`` likewise: left unset, training on a CPU draws dropout masks with ``zhbert.models.fast_dropout``
+    (in either precision), and a GPU keeps torch's dropout."""
 
     bf16: bool | None = field(  # type: ignore[assignment]
         default=None,
         metadata={
             "help": "bf16 autocast with float32 master weights and optimizer. Default: on when training on a CPU "
             "with avx512_bf16/AMX (ZHBERT_CPU_BF16=0/1 overrides the check), off elsewhere."
+        },
+    )
+
+    fast_dropout: bool | None = field(
+        default=None,
+        metadata={
+            "help": "Draw dropout masks from 16-bit random lanes instead of torch's bernoulli_ (p resolved to "
+            "1/65536; the attention then runs transformers' eager kernel with that mask). Default: on when "
+            "training on a CPU, where bernoulli_ was a quarter of a bf16 step; off on a GPU."
         },
     )
 
@@ -85,6 +98,8 @@ class PrecisionTrainingArguments(TrainingArguments):
             # transformers refuses bf16 without a GPU unless told it trains on the CPU: on a machine without
             # one, that is where it trains anyway.
             self.use_cpu = True
+        if self.fast_dropout is None:
+            self.fast_dropout = default_fast_dropout(bool(self.use_cpu))
         super().__post_init__()
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..data.splits import split_examples
 from ..errors import DataError, UsageError
+from ..models.dropout import use_fast_dropout
 from ..models.loading import fit_tokenizer_length, load_pretrained
 from .arguments import FinetuneArguments, TaskArguments
 from .card import write_model_card
@@ -123,6 +124,8 @@ def finetune(
             f"max_seq_length {args.max_seq_length} is over the model's {positions} positions", argument="max_seq_length"
         )
     fit_tokenizer_length(tokenizer, model)
+    if getattr(training_args, "fast_dropout", False):
+        logger.info("Fast dropout: %s", use_fast_dropout(model))
     dataset = task.dataset(train, tokenizer, label2id, args.max_seq_length)
     training_args = _resolve(training_args, bool(dev), task.metric)
     callbacks = []
