@@ -6,9 +6,16 @@ matmul peaks, measured in the same run. The first steps' losses of each variant 
 
 Each size is measured twice: with BERT's dropout of 0.1, and with dropout off (the demo base's recipe, and
 common when pretraining from scratch). "eager" rows use transformers' eager attention instead of SDPA
-(``wwm-pretrain --attn_implementation eager``).
+(``wwm-pretrain --attn_implementation eager``). "fast dropout" rows swap in ``zhbert.models.use_fast_dropout``
+(masks from 16-bit lanes of random int64 instead of ``bernoulli_``, ``--fast_dropout true``), whose attention is
+transformers' eager one with the fast mask; their losses are compared with float32's fast-dropout row, which draws
+the same masks.
+
+A first table times the dropout of one attention-probability tensor (32 x 4 x 128 x 128) alone, forward and
+backward: torch's against ``fast_dropout``, in bf16 and float32.
 
     python benchmarks/pretrain_step.py [--rounds 3] [--steps 4] [--sizes small,base] [--dropout 0.1,0]
+        [--threads N] [--variants "fp32 masked-only,bf16 masked-only fast dropout"]
 """
 
 from __future__ import annotations
@@ -25,15 +32,18 @@ from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
 from wwm_pretrain.corpus import pack_units
 from wwm_pretrain.model import with_sparse_mlm_loss
 from zhbert import JiebaSegmenter, WholeWordMaskCollator
+from zhbert.models import fast_dropout, use_fast_dropout
 from zhbert.resources import BERT_BASE_CHINESE_DIR
 
 VARIANTS = [
     "fp32 dense",
     "fp32 masked-only",
     "fp32 masked-only eager",
+    "fp32 masked-only fast dropout",
     "bf16 dense",
     "bf16 masked-only",
     "bf16 masked-only eager",
+    "bf16 masked-only fast dropout",
 ]
 
 
@@ -48,6 +58,25 @@ def _timed(fn) -> float:
     start = time.perf_counter()
     fn()
     return time.perf_counter() - start
+
+
+def dropout_alone(rounds: int = 20) -> None:
+    """Forward and backward of one dropout at p=0.1 on (32, 4, 128, 128), torch's and the fast one, interleaved."""
+    print("\ndropout of a (32, 4, 128, 128) tensor at p=0.1, forward + backward, best of", rounds)
+    for dtype in (torch.bfloat16, torch.float32):
+        x = torch.randn(32, 4, 128, 128, dtype=dtype, requires_grad=True)
+        grad = torch.randn_like(x)
+        fns = {
+            "torch": lambda x=x, grad=grad: torch.nn.functional.dropout(x, 0.1, training=True).backward(grad),
+            "fast": lambda x=x, grad=grad: fast_dropout(x, 0.1).backward(grad),
+        }
+        best = {name: float("inf") for name in fns}
+        for _ in range(rounds):
+            for name, fn in fns.items():
+                best[name] = min(best[name], _timed(fn))
+        name = str(dtype).removeprefix("torch.")
+        print(f"  {name:9s} torch {best['torch'] * 1e3:6.2f} ms   fast {best['fast'] * 1e3:6.2f} ms   "
+              f"{best['torch'] / best['fast']:.1f}x")  # fmt: skip
 
 
 def step_flops(config: BertConfig, batch: dict[str, torch.Tensor], dense_head: bool) -> float:
@@ -72,8 +101,10 @@ def measure(
     models, optims = {}, {}
     for name in variants:
         model = copy.deepcopy(init)
-        if name.endswith("eager"):
+        if name.endswith(("eager", "fast dropout")):
             model.set_attn_implementation("eager")
+        if name.endswith("fast dropout"):
+            use_fast_dropout(model)
         models[name] = with_sparse_mlm_loss(model) if "masked-only" in name else model
         optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
 
@@ -113,7 +144,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--sizes", default="small,base", help="comma-separated: small (4x256, B=32), base (B=8)")
     parser.add_argument("--dropout", default="0.1,0", help="comma-separated dropout rates (hidden and attention)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated rows to measure")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    variants = [v.strip() for v in args.variants.split(",")]
+    unknown = sorted(set(variants) - set(VARIANTS))
+    if unknown or "fp32 masked-only" not in variants:
+        parser.error(f"--variants: unknown {unknown} (the rows: {VARIANTS}; fp32 masked-only is the reference)")
     header("pretraining step: tokens/s in float32 and bf16, dense loss vs masked-only loss")
 
     tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
@@ -125,6 +164,7 @@ def main() -> None:
     print(
         f"measured matmul peaks (2048x2048 torch.mm): fp32 {peak32 / 1e9:.1f} GFLOP/s, bf16 {peak16 / 1e9:.1f} GFLOP/s"
     )
+    dropout_alone()
     sizes = {
         "small": ("4 layers, hidden 256", BertConfig(hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
                                                      intermediate_size=1024), 32, args.steps),
@@ -136,24 +176,26 @@ def main() -> None:
         config.vocab_size = len(tokenizer)
         config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
         batches = [collator(rows[i : i + batch_size]) for i in range(0, batch_size * 4, batch_size)]
-        r, first = measure(config, batches, args.rounds, steps, VARIANTS)
+        r, first = measure(config, batches, args.rounds, steps, variants)
         base = r["fp32 masked-only"]["tokens_per_s"]
         print(
             f"\n{label}, dropout {dropout:g}, B={batch_size}, T=128, {steps} steps per round, "
             f"best of {args.rounds} rounds"
         )
-        print(f"{'variant':24s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
+        print(f"{'variant':30s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
               f"{'of bf16 peak':>13s} {'of fp32 peak':>13s}")  # fmt: skip
-        for name in VARIANTS:
+        for name in variants:
             tps, fps = r[name]["tokens_per_s"], r[name]["flops_per_s"]
             print(
-                f"{name:24s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {fps / peak16:13.0%} {fps / peak32:13.0%}"
+                f"{name:30s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {fps / peak16:13.0%} {fps / peak32:13.0%}"
             )
         print("losses of the first 3 steps (same weights, same batches):")
-        for name in VARIANTS:
-            ref = first["fp32 dense" if "dense" in name else "fp32 masked-only"]
+        for name in variants:
+            ref = first.get(
+                f"fp32 {name[5:]}" if name.endswith(("dense", "fast dropout")) else "", first["fp32 masked-only"]
+            )
             diffs = ", ".join(f"{(a - b) / b:+.2%}" for a, b in zip(first[name], ref, strict=True))
-            print(f"  {name:24s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
+            print(f"  {name:30s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
 
 
 if __name__ == "__main__":
