@@ -185,10 +185,13 @@ def test_a_swapped_model_saves_a_plain_checkpoint(tiny_mlm_dir, tmp_path, batch)
     assert done.stdout.split()[-1] == "sdpa"
 
 
-def test_the_default_is_on_for_training_on_a_cpu(tmp_path):
-    assert PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True).fast_dropout is True
-    args = PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, fast_dropout=False)
+def test_the_default_is_on_for_bf16_training_on_a_cpu_and_off_in_float32(tmp_path):
+    assert PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, bf16=True).fast_dropout is True
+    assert PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, bf16=False).fast_dropout is False
+    args = PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, bf16=True, fast_dropout=False)
     assert args.fast_dropout is False
+    forced = PrecisionTrainingArguments(output_dir=str(tmp_path), use_cpu=True, bf16=False, fast_dropout=True)
+    assert forced.fast_dropout is True
 
 
 class Seen:

@@ -71,8 +71,8 @@ class PrecisionTrainingArguments(TrainingArguments):
     multiplies bf16 natively runs in bf16 autocast, and everywhere else in float32 (``zhbert.models.precision``).
     ``--bf16 true`` or ``--bf16 false`` decides instead. Master weights and the optimizer stay float32.
 
-    ``fast_dropout`` likewise: left unset, training on a CPU draws dropout masks with ``zhbert.models.fast_dropout``
-    (in either precision), and a GPU keeps torch's dropout."""
+    ``fast_dropout`` likewise: left unset, bf16 training on a CPU draws dropout masks with
+    ``zhbert.models.fast_dropout``; float32 training and GPUs keep torch's dropout."""
 
     bf16: bool | None = field(  # type: ignore[assignment]
         default=None,
@@ -87,7 +87,7 @@ class PrecisionTrainingArguments(TrainingArguments):
         metadata={
             "help": "Draw dropout masks from 16-bit random lanes instead of torch's bernoulli_ (p resolved to "
             "1/65536; the attention then runs transformers' eager kernel with that mask). Default: on when "
-            "training on a CPU, where bernoulli_ was a quarter of a bf16 step; off on a GPU."
+            "training in bf16 on a CPU, where bernoulli_ was a quarter of a step; off in float32 and on a GPU."
         },
     )
 
@@ -99,7 +99,7 @@ class PrecisionTrainingArguments(TrainingArguments):
             # one, that is where it trains anyway.
             self.use_cpu = True
         if self.fast_dropout is None:
-            self.fast_dropout = default_fast_dropout(bool(self.use_cpu))
+            self.fast_dropout = default_fast_dropout(bool(self.bf16), bool(self.use_cpu))
         super().__post_init__()
 
 

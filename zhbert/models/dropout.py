@@ -224,9 +224,10 @@ def uses_fast_dropout(model: nn.Module) -> bool:
     )
 
 
-def default_fast_dropout(use_cpu: bool) -> bool:
-    """``--fast_dropout`` when the user leaves it unset: on for training on a CPU, off where a GPU trains (its
-    fused dropout kernel is cheap there)."""
+def default_fast_dropout(bf16: bool, use_cpu: bool) -> bool:
+    """``--fast_dropout`` when the user leaves it unset: on for bf16 training on a CPU, where ``bernoulli_`` was a
+    quarter of a step; off in float32 (which trains exactly as before) and where a GPU trains (its fused dropout
+    kernel is cheap there)."""
     from .precision import accelerator_available
 
-    return use_cpu or not accelerator_available()
+    return bf16 and (use_cpu or not accelerator_available())
