@@ -138,6 +138,101 @@ def test_build_demo_is_a_blocks_app_with_named_endpoints(handlers):
     assert {"classify", "ner", "mask", "fill_mask"} <= names
 
 
+# --- the attention tab's handlers ----------------------------------------------------------------------------
+
+ATTENTION_TEXT = "国务院总理李强在北京会见了联合国秘书长古特雷斯。"
+
+
+def check_attention(text: str, result: dict) -> None:
+    tokens, offsets, weights = result["tokens"], result["offsets"], result["weights"]
+    assert tokens[0] == "[CLS]" and tokens[-1] == "[SEP]" and len(weights) == len(tokens) == len(offsets)
+    for token, (start, end) in zip(tokens[1:-1], offsets[1:-1], strict=True):
+        assert text[start:end] == token
+    for row in weights:
+        assert len(row) == len(tokens) and all(0 <= w <= 1 for w in row)
+        assert sum(row) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_attention_handler_on_every_model(handlers):
+    assert handlers.attention_models() == {"mlm": "掩码语言模型", "classifier": "情感分类", "tagger": "实体识别"}
+    for key, name in handlers.attention_models().items():
+        result = handlers.attention(ATTENTION_TEXT, key, 4, "mean")
+        assert (result["model"], result["layer"], result["head"], result["truncated"]) == (key, 4, "mean", False)
+        assert result["tokens"][1:-1] == list(ATTENTION_TEXT)
+        check_attention(ATTENTION_TEXT, result)
+        assert handlers.attention(ATTENTION_TEXT, name, 4, "所有头平均") == result  # the page's names work too
+    # The three models attend differently.
+    first = [handlers.attention(ATTENTION_TEXT, key, 1)["weights"] for key in ("mlm", "classifier", "tagger")]
+    assert first[0] != first[1] != first[2]
+
+
+def test_attention_mean_is_the_mean_of_the_heads(handlers):
+    import numpy as np
+
+    text = "Apple公司的CEO库克😀访问了北京。"
+    heads = [np.array(handlers.attention(text, "tagger", 2, h)["weights"]) for h in (1, "2", 3.0, "4")]
+    mean = np.array(handlers.attention(text, "tagger", 2, "mean")["weights"])
+    np.testing.assert_allclose(mean, np.mean(heads, axis=0), atol=1e-6)
+    assert not np.allclose(heads[0], heads[1])
+    check_attention(text, handlers.attention(text, "tagger", 2, 3))
+
+
+def test_attention_heatmap_draws_every_token_with_its_label(handlers):
+    result = handlers.attention(ATTENTION_TEXT, "tagger", 3, 2)
+    page = handlers.attention_heatmap(ATTENTION_TEXT, "tagger", 3, 2)
+    assert "实体识别 · 第 3 层（共 4 层）· 第 2 个头（共 4 个头）" in page and "data:image/png;base64," in page
+    for token in result["tokens"]:
+        assert page.count(f">{token}</text>") == 2 * result["tokens"].count(token)  # a row and a column label
+    assert "只画出" not in page and "超出" not in page
+
+
+def test_attention_heatmap_says_what_it_leaves_out(handlers):
+    text = "当事人应当遵循诚实信用原则。" * 36  # 504 characters
+    page = handlers.attention_heatmap(text, "mlm", 1, "mean")
+    assert "共 506 个词元，热力图只画出前 128 个" in page
+    assert page.count('class="zh-heat-row"') == 128
+    page = handlers.attention_heatmap(text, "tagger", 1, "mean")  # the tagger reads 128 tokens
+    assert "文本超出模型的窗口（128 个词元），只计算了前 126 个字符" in page
+    result = handlers.attention(text, "tagger", 1, "mean")
+    assert result["truncated"] and len(result["weights"]) == 128
+
+
+@pytest.mark.parametrize(
+    ("model", "layer", "head", "message"),
+    [
+        ("bert", 1, "mean", "未知的模型 'bert'，可选：mlm（掩码语言模型）、classifier（情感分类）、tagger"),
+        (None, 1, "mean", "未知的模型 None"),
+        ("mlm", 0, "mean", "层应为 1 到 4 之间的整数"),
+        ("mlm", 5, "mean", "层应为 1 到 4 之间的整数"),
+        ("mlm", float("nan"), "mean", "层应为 1 到 4 之间的整数"),
+        ("mlm", None, "mean", "层应为 1 到 4 之间的整数"),
+        ("mlm", 2.5, "mean", "层应为 1 到 4 之间的整数"),
+        ("mlm", 1, 0, "注意力头应为 1 到 4 之间的整数，或“所有头平均”"),
+        ("mlm", 1, "5", "注意力头应为 1 到 4 之间的整数"),
+        ("mlm", 1, "average", "注意力头应为 1 到 4 之间的整数"),
+        ("mlm", 1, float("inf"), "注意力头应为 1 到 4 之间的整数"),
+    ],
+)
+def test_attention_bad_choices_get_a_message(handlers, model, layer, head, message):
+    for call in (handlers.attention, handlers.attention_heatmap):
+        with pytest.raises(InputError, match=message):
+            call(ATTENTION_TEXT, model, layer, head)
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
+def test_attention_rejects_bad_text(handlers, case):
+    text, message = BAD_INPUTS[case]
+    for call in (handlers.attention, handlers.attention_heatmap):
+        with pytest.raises(InputError, match=message):
+            call(text, "tagger", 1, "mean")
+
+
+def test_build_demo_serves_the_attention_endpoint(handlers):
+    demo = build_demo(handlers)
+    public = {fn.api_name for fn in demo.fns.values() if fn.api_name and fn.api_visibility == "public"}
+    assert "attention" in public and not {"false", "attention_heatmap", "fit_controls"} & public
+
+
 def test_defaults_are_loopback_without_share():
     args = build_parser().parse_args([])
     assert args.host == "127.0.0.1" and args.share is False
@@ -207,6 +302,26 @@ def test_api_bad_input_gets_a_message_and_the_server_stays_up(client, case):
         with pytest.raises(AppError, match=message):
             client.predict(*args, api_name=api_name)
     assert "confidences" in client.predict("好吃", api_name="/classify")
+
+
+def test_api_attention_rows_sum_to_one(client, handlers):
+    result = client.predict(ATTENTION_TEXT, "tagger", 2, "mean", api_name="/attention")
+    check_attention(ATTENTION_TEXT, result)
+    assert result == handlers.attention(ATTENTION_TEXT, "tagger", 2, "mean")
+    one_head = client.predict(ATTENTION_TEXT, "mlm", 4, 3, api_name="/attention")
+    assert (one_head["model"], one_head["layer"], one_head["head"]) == ("mlm", 4, 3)
+    check_attention(ATTENTION_TEXT, one_head)
+
+
+def test_api_attention_bad_input_gets_a_message(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="层应为 1 到 4 之间的整数"):
+        client.predict(ATTENTION_TEXT, "mlm", 9, "mean", api_name="/attention")
+    with pytest.raises(AppError, match="注意力头应为 1 到 4 之间的整数"):
+        client.predict(ATTENTION_TEXT, "mlm", 1, "head", api_name="/attention")
+    with pytest.raises(AppError, match="没有汉字、字母或数字"):
+        client.predict("。。。", "mlm", 1, "mean", api_name="/attention")
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf"), 1e30, -1, 2.5, None, "", "3"])

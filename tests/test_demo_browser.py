@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from .test_demo import MASK_TEXT, NER_TEXT
+from .test_demo import ATTENTION_TEXT, MASK_TEXT, NER_TEXT
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -119,3 +119,33 @@ def test_bad_input_shows_a_message_and_the_page_keeps_working(page, handlers, tm
     page.locator("#classify-button").click()
     scores = handlers.classify("太难吃了")
     expect(page.locator("#classify-label")).to_contain_text(f"{round(max(scores.values()) * 100)}%")
+
+
+def test_attention_tab_draws_a_heatmap_with_chinese_labels(page, handlers, tmp_path):
+    text = ATTENTION_TEXT
+    _open_tab(page, "注意力")
+    _type(page, "attention-text", text)
+    page.locator("#attention-model input").click()
+    page.get_by_role("option", name="实体识别").click()
+    layer = page.locator("#attention-layer input[type=number]")
+    layer.fill("2")
+    layer.press("Tab")
+    page.locator("#attention-head input").click()
+    page.get_by_role("option", name="第 3 个头").click()
+    page.locator("#attention-button").click()
+    heatmap = page.locator("#attention-heatmap")
+    expect(heatmap).to_contain_text("实体识别 · 第 2 层（共 4 层）· 第 3 个头（共 4 个头）")
+    expect(heatmap.locator(".progress-text")).to_have_count(0)
+    tokens = handlers.attention(text, "tagger", 2, 3)["tokens"]
+    assert tokens[1:-1] == list(text)
+    own_text = "els => els.map(e => e.lastChild.textContent)"  # the label, without its tooltip
+    assert heatmap.locator("text.zh-heat-row").evaluate_all(own_text) == tokens
+    assert heatmap.locator("text.zh-heat-col").evaluate_all(own_text) == tokens
+    # Drawn by the browser: each Chinese label has a glyph's size, and the column labels run down the page.
+    box = heatmap.locator("text.zh-heat-col").nth(1).bounding_box()
+    assert box is not None and 10 <= box["width"] <= 30 and 10 <= box["height"] <= 30
+    cls = heatmap.locator("text.zh-heat-col").first.bounding_box()
+    assert cls is not None and cls["height"] > 2 * cls["width"]  # "[CLS]", vertical
+    assert (heatmap.locator("image").get_attribute("href") or "").startswith("data:image/png;base64,")
+    page.screenshot(path=str(tmp_path / "attention_tab.png"), full_page=True)
+    assert (tmp_path / "attention_tab.png").stat().st_size > 10_000

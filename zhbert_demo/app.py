@@ -1,11 +1,12 @@
-"""The zhbert web demo: text classification, entity recognition, whole-word masking and fill-mask, in Chinese.
+"""The zhbert web demo: text classification, entity recognition, whole-word masking, fill-mask and attention
+maps, in Chinese.
 
     zhbert demo                      # the shipped model set (zhbert_demo/models), or one built on first run
     python -m zhbert_demo --classifier runs/senti --tagger runs/resume-ner --mlm runs/law-bert --port 7860
 
 ``build_demo(...)`` returns the ``gr.Blocks`` app; importing this module loads no model. Each tab calls one
 handler of ``DemoHandlers``, also served as a named API endpoint: ``/classify``, ``/ner``, ``/mask``,
-``/fill_mask``.
+``/fill_mask``, ``/attention``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,15 @@ MASK_EXAMPLES = [
     "当事人在诉讼时效期间内提出请求，人民法院应当依法受理。",
 ]
 FILL_EXAMPLES = ["中华人民共和国[MASK]法", "当事人应当遵循诚实[MASK]用原则。"]
+ATTENTION_EXAMPLES = ["国务院总理李强在北京会见了联合国秘书长古特雷斯。", "味道很好，送餐也很快，下次还会再点。"]
+# The models the attention tab offers: API key -> (the DemoHandlers field, the name on the page).
+ATTENTION_MODELS = {
+    "mlm": ("filler", "掩码语言模型"),
+    "classifier": ("classifier", "情感分类"),
+    "tagger": ("tagger", "实体识别"),
+}
+MEAN_HEAD = "mean"
+MAX_HEATMAP_TOKENS = 128  # rows and columns drawn; /attention returns the whole matrix
 
 
 class InputError(UsageError):
@@ -78,7 +88,7 @@ def check_input(text: Any, max_chars: int) -> str:
 
 @dataclass
 class DemoHandlers:
-    """The demo's four functions over loaded models; each validates its input and returns what the UI shows."""
+    """The demo's functions over loaded models; each validates its input and returns what the UI shows."""
 
     classifier: Any  # zhbert TextClassifier
     tagger: Any  # zhbert EntityTagger
@@ -159,6 +169,80 @@ class DemoHandlers:
             for rank, c in enumerate(candidates)
         ]
 
+    def attention_models(self) -> dict[str, str]:
+        """The attention tab's models that are loaded: API key (``mlm``, ``classifier``, ``tagger``) -> name."""
+        return {key: name for key, (field, name) in ATTENTION_MODELS.items() if getattr(self, field) is not None}
+
+    def attention(self, text: str, model: str = "mlm", layer: int = 1, head: str | int = MEAN_HEAD) -> dict[str, Any]:
+        """The attention weights of one ``layer`` (1 = the first) and ``head`` (1 = the first, or ``"mean"``: the
+        mean over the layer's heads) of ``model`` for ``text``.
+
+        Returns ``{"model", "tokens", "offsets", "layer", "head", "weights", "truncated"}``: ``weights[i][j]`` is how
+        much token ``i`` attends to token ``j`` (each row sums to 1); ``offsets`` are each token's ``[start, end)``
+        in ``text`` (``[0, 0]`` for ``[CLS]`` and ``[SEP]``); ``truncated`` says the text ran past the model's window.
+        """
+        key, found, matrix, layer_no, head_no = self._attention(text, model, layer, head)
+        return {
+            "model": key,
+            "tokens": list(found.tokens),
+            "offsets": [list(o) for o in found.offsets],
+            "layer": layer_no,
+            "head": MEAN_HEAD if head_no is None else head_no,
+            # 7 decimals keep every row's sum within 1e-5 of 1 at 512 tokens, in a third of float32's digits.
+            "weights": matrix.astype("float64").round(7).tolist(),
+            "truncated": found.truncated,
+        }
+
+    def attention_heatmap(self, text: str, model: str = "mlm", layer: int = 1, head: str | int = MEAN_HEAD) -> str:
+        """The attention tab's page: ``attention`` drawn as a heatmap (HTML, the labels in the browser's fonts)."""
+        from .heatmap import heatmap_html
+
+        key, found, matrix, layer_no, head_no = self._attention(text, model, layer, head)
+        n = min(len(found.tokens), MAX_HEATMAP_TOKENS)
+        which = "所有头平均" if head_no is None else f"第 {head_no} 个头"
+        titles = [
+            f"{ATTENTION_MODELS[key][1]} · 第 {layer_no} 层（共 {found.layers} 层）· {which}（共 {found.heads} 个头）"
+            "：每一行是该词元对各词元的注意力，行和为 1。"
+        ]
+        if found.truncated:
+            titles.append(
+                f"文本超出模型的窗口（{len(found.tokens)} 个词元），只计算了前 {found.offsets[-2][1]} 个字符。"
+            )
+        if n < len(found.tokens):
+            titles.append(
+                f"共 {len(found.tokens)} 个词元，热力图只画出前 {n} 个（行与列）；/attention 接口返回完整矩阵。"
+            )
+        return heatmap_html(found.tokens[:n], matrix[:n, :n], titles)
+
+    def _attention(self, text: Any, model: Any, layer: Any, head: Any) -> tuple[str, Any, Any, int, int | None]:
+        from zhbert.api import attention_maps
+
+        text = check_input(text, self.max_chars)
+        loaded = self.attention_models()
+        names = {name: key for key, name in loaded.items()}
+        key = names.get(model, model) if isinstance(model, str) else None
+        if key not in loaded:
+            choices = "、".join(f"{k}（{v}）" for k, v in loaded.items())
+            raise InputError(f"未知的模型 {model!r}，可选：{choices}。(Unknown model.)")
+        predictor = getattr(self, ATTENTION_MODELS[key][0])
+        config = predictor.model.config
+        layer_no = whole_number(layer, 1, config.num_hidden_layers, "层", "layer")
+        heads = config.num_attention_heads
+        head_no: int | None = None
+        if head not in (None, MEAN_HEAD, "所有头平均"):
+            if isinstance(head, str) and head.strip().isdigit():
+                head = int(head.strip())
+            try:
+                head_no = whole_number(head, 1, heads, "注意力头", "head")
+            except InputError:
+                raise InputError(
+                    f"注意力头应为 1 到 {heads} 之间的整数，或“所有头平均”（mean）。"
+                    f'(head must be a whole number from 1 to {heads}, or "mean".)'
+                ) from None
+        found = attention_maps(predictor.model, predictor.tokenizer, [text])[0]
+        matrix = found.matrix(layer_no - 1, None if head_no is None else head_no - 1)
+        return key, found, matrix, layer_no, head_no
+
 
 def _guarded(handler: Any) -> Any:
     """The handler with ``InputError`` shown as a Gradio error message (UI toast, and the API's error)."""
@@ -174,6 +258,10 @@ def _guarded(handler: Any) -> Any:
             raise gr.Error(str(err), print_exception=False) from None
 
     return run
+
+
+def _head_choices(heads: int) -> list[tuple[str, str]]:
+    return [("所有头平均", MEAN_HEAD), *((f"第 {h} 个头", str(h)) for h in range(1, heads + 1))]
 
 
 def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
@@ -236,6 +324,54 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
             table = gr.Dataframe(headers=["位置", "排名", "候选", "概率", "填入后"], label="候选", elem_id="fill-table")
             gr.Examples([[x] for x in FILL_EXAMPLES], inputs=[text])
             button.click(_guarded(handlers.fill_mask), [text, top_k], [table], api_name="fill_mask", preprocess=False)
+        with gr.Tab("注意力", id="attention"):
+            models = handlers.attention_models()
+            first = getattr(handlers, ATTENTION_MODELS[next(iter(models))][0]).model.config if models else None
+            gr.Markdown(
+                "模型每一层、每个注意力头的权重：第 i 行是第 i 个词元（查询）分给各词元（键）的注意力，每行之和为 1。"
+                f"热力图最多画出 {MAX_HEATMAP_TOKENS} 个词元。"
+            )
+            text = gr.Textbox(label="文本", lines=2, elem_id="attention-text")
+            with gr.Row():
+                model = gr.Dropdown(
+                    [(name, key) for key, name in models.items()],
+                    value=next(iter(models), None),
+                    label="模型",
+                    elem_id="attention-model",
+                )
+                layer = gr.Slider(
+                    1, first.num_hidden_layers if first else 1, value=1, step=1, label="层", elem_id="attention-layer"
+                )
+                head = gr.Dropdown(
+                    _head_choices(first.num_attention_heads if first else 0),
+                    value=MEAN_HEAD,
+                    label="注意力头",
+                    elem_id="attention-head",
+                )
+            button = gr.Button("查看注意力", variant="primary", elem_id="attention-button")
+            heatmap = gr.HTML(elem_id="attention-heatmap")
+            gr.Examples([[x] for x in ATTENTION_EXAMPLES], inputs=[text])
+
+            def fit_controls(key: str, at: Any, picked: Any) -> tuple[Any, Any]:
+                """The layer slider and head choices of the model picked; a layer or head it has stays chosen."""
+                config = getattr(handlers, ATTENTION_MODELS[key][0]).model.config
+                layers, heads = config.num_hidden_layers, config.num_attention_heads
+                fits = isinstance(at, int | float) and at <= layers
+                kept = str(picked) in {MEAN_HEAD, *map(str, range(1, heads + 1))}
+                return (
+                    gr.update(maximum=layers) if fits else gr.update(maximum=layers, value=1),
+                    gr.update(choices=_head_choices(heads), **({} if kept else {"value": MEAN_HEAD})),
+                )
+
+            model.change(fit_controls, [model, layer, head], [layer, head], api_name=False)
+            button.click(
+                _guarded(handlers.attention_heatmap),
+                [text, model, layer, head],
+                [heatmap],
+                api_name=False,  # the page's picture; the matrix itself is /attention below
+                preprocess=False,
+            )
+            gr.api(_guarded(handlers.attention), api_name="attention")
     demo.queue(default_concurrency_limit=concurrency_limit, max_size=QUEUE_SIZE)
     return demo
 
