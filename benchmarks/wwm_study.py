@@ -76,14 +76,14 @@ class StudyConfig:
     max_ngram: int = 4
 
 
-QUICK = StudyConfig("quick", pretrain_steps=150, batch_size=32, max_seq_length=128, learning_rate=3e-4,
-                    warmup_steps=15, eval_steps=50, max_eval_samples=128, corpus_chars=800_000, cloze_chars=60_000,
-                    train_examples=1000, dev_examples=300, test_examples=600, finetune_epochs=1,
-                    finetune_max_seq_length=128, finetune_learning_rate=3e-4, finetune_batch_size=32,
+QUICK = StudyConfig("quick", pretrain_steps=200, batch_size=16, max_seq_length=64, learning_rate=3e-4,
+                    warmup_steps=20, eval_steps=50, max_eval_samples=64, corpus_chars=400_000, cloze_chars=40_000,
+                    train_examples=800, dev_examples=200, test_examples=500, finetune_epochs=1,
+                    finetune_max_seq_length=96, finetune_learning_rate=3e-4, finetune_batch_size=32,
                     ltp_epochs=2)  # fmt: skip
-FULL = StudyConfig("full", pretrain_steps=3000, batch_size=64, max_seq_length=128, learning_rate=3e-4,
+FULL = StudyConfig("full", pretrain_steps=2000, batch_size=64, max_seq_length=128, learning_rate=3e-4,
                    warmup_steps=150, eval_steps=300, max_eval_samples=512, corpus_chars=0, cloze_chars=300_000,
-                   train_examples=8000, dev_examples=1000, test_examples=0, finetune_epochs=3,
+                   train_examples=8000, dev_examples=1000, test_examples=0, finetune_epochs=2,
                    finetune_max_seq_length=128, finetune_learning_rate=2e-4, finetune_batch_size=32,
                    ltp_epochs=5)  # fmt: skip
 SMOKE = StudyConfig("smoke", pretrain_steps=4, batch_size=4, max_seq_length=32, learning_rate=1e-3,
@@ -120,15 +120,20 @@ def _write_json(path: Path, value: Any) -> None:
 class _Stages:
     out: Path
     total: int
+    cached_only: bool = False
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
     def path(self, name: str) -> Path:
         return self.out / "stages" / (name.replace("/", "__") + ".json")
 
     def run(self, name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        number = f"[{len(self.results) + 1}/{self.total}]"
+        number = f"[{len(self.results) + len(self.missing) + 1}/{self.total}]"
         path = self.path(name)
+        if self.cached_only and not path.is_file():
+            self.missing.append(name)
+            return {}
         if path.is_file():
             result = json.loads(path.read_text(encoding="utf-8"))
             print(f"wwm_study: {number} {name}: cached ({result['seconds']:.0f} s when it ran)", flush=True)
@@ -379,7 +384,8 @@ def finetune_scheme(model: Path, data: Path, task: str, out_dir: Path, seed: int
     from zhbert.finetune import FinetuneArguments, TaskArguments, finetune
 
     files = _task_files(data, task)
-    shutil.rmtree(out_dir, ignore_errors=True)
+    if _is_main():
+        shutil.rmtree(out_dir, ignore_errors=True)  # what an interrupted run left
     args = TaskArguments(
         model_name_or_path=str(model), train_file=str(files["train"]), validation_file=str(files["dev"]),
         test_file=str(files["test"]), text_column="text", max_seq_length=cfg.finetune_max_seq_length,
@@ -409,8 +415,10 @@ def run_study(
     domains: Sequence[str] = DOMAINS,
     report: Path | None = None,
     command: str = "",
+    cached_only: bool = False,
 ) -> StudyResult:
     """Run (or resume) every stage of the study into ``out`` and write the report (when ``report`` is given).
+    With ``cached_only``, run nothing: the report shows the stages done so far.
 
     Returns:
         The stages' results, which of them ran in this call, and the report's path.
@@ -430,6 +438,15 @@ def run_study(
     if not (base / "config.json").is_file():
         raise UsageError(f"{base}: not a model directory (no config.json)", argument="base")
     out.mkdir(parents=True, exist_ok=True)
+    settings = {"config": asdict(cfg), "base": str(base), "shared": str(shared)}
+    recorded = out / "study.json"
+    if recorded.is_file() and json.loads(recorded.read_text(encoding="utf-8")) != settings:
+        raise UsageError(
+            f"{out} holds a study with other settings ({recorded}): choose another --out, or delete it to start over",
+            argument="out",
+        )
+    if _is_main() and not recorded.is_file():
+        _write_json(recorded, settings)
     # Stages that are not collective run on the first process while the others wait, then read its files.
     control = PrecisionTrainingArguments(output_dir=str(out / "control"), report_to="none")
     tasks = [t for d in domains for t in TASKS[d]]
@@ -441,7 +458,7 @@ def run_study(
         + len(domains) * len(schemes)
         + len(tasks) * len(schemes) * len(seeds)
     )
-    stages = _Stages(out, total)
+    stages = _Stages(out, total, cached_only)
     data_of = {d: out / "data" / d for d in domains}
     builders = {"legal": build_legal, "reviews": build_reviews}
     with control.main_process_first(local=False, desc="data"):
@@ -487,6 +504,7 @@ def run_study(
         written = write_report(
             report, stages.results, cfg=asdict(cfg), schemes=list(schemes), domains=list(domains), seeds=list(seeds),
             tasks=TASKS, base=str(base), command=command, seconds=seconds, ran=list(stages.ran),
+            missing=list(stages.missing),
         )  # fmt: skip
     return StudyResult(dict(stages.results), tuple(stages.ran), written, seconds)
 
@@ -505,6 +523,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", default=str(SHARED_DATA), help="the shared data folder")
     parser.add_argument("--out", default=None, help="caches and runs (default runs/wwm-study-PRESET)")
     parser.add_argument("--report", default=str(REPO / "docs" / "wwm_study.md"), help="the report; plots beside it")
+    parser.add_argument(
+        "--report_only", action="store_true", help="run no stage: write the report from the stages done so far"
+    )
 
     def body() -> int:
         from zhbert.errors import UsageError
@@ -520,7 +541,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = run_study(
             cfg, out, shared=Path(args.shared), base=Path(args.base), seeds=seeds,
             schemes=[s.strip() for s in args.schemes.split(",") if s.strip()],
-            domains=[d.strip() for d in args.domains.split(",") if d.strip()], report=Path(args.report), command=shown,
+            domains=[d.strip() for d in args.domains.split(",") if d.strip()], report=Path(args.report),
+            command=shown, cached_only=args.report_only,
         )  # fmt: skip
         if result.report is not None:
             print(f"wwm_study: report written: {result.report} ({result.seconds:.0f} s)", flush=True)

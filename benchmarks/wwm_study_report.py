@@ -166,6 +166,7 @@ def write_report(
     command: str,
     seconds: float,
     ran: Sequence[str],
+    missing: Sequence[str] = (),
 ) -> Path:
     """Write the Markdown report at ``path`` and its plots beside it (``<stem>_pretraining.png``,
     ``<stem>_downstream.png``); returns ``path``."""
@@ -191,6 +192,15 @@ def write_report(
         f"- Wall time: {seconds / 60:.1f} min in this invocation ({len(ran)} stages ran, the others were cached); "
         f"{stage_seconds / 60:.1f} min summed over all stages when they ran.",
         f"- Base: `{base}`; fine-tuning seeds {', '.join(map(str, seeds))}; pretraining seed 0 for every scheme.",
+        *(
+            [
+                "",
+                f"**Incomplete: {len(missing)} stages have no result yet** ({', '.join(missing[:6])}"
+                f"{', ...' if len(missing) > 6 else ''}); the tables show the stages done so far.",
+            ]
+            if missing
+            else []
+        ),
         "",
         "## Settings",
         "",
@@ -280,8 +290,8 @@ def write_report(
         )
     out += [
         "",
-        "The n-gram baseline: TF-IDF over character unigrams and bigrams, softmax regression with L2 chosen "
-        "on dev, trained on the same training examples and scored on the same test examples.",
+        "The n-gram baseline: TF-IDF over character unigrams and bigrams, logistic regression with its L2 strength "
+        "chosen on dev, trained on the same training examples and scored on the same test examples.",
         "",
     ]
     out += _data_section(results, domains, all_tasks)
