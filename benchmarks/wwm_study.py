@@ -365,6 +365,8 @@ def pretrain_scheme(
         report_to="none", resume_from_checkpoint="latest", disable_tqdm=True,
     )  # fmt: skip
     metrics = pretrain(model_args, data_args, training_args)
+    if not _is_main():  # only the first process writes the log history, the cloze test is its alone too
+        return {"metrics": metrics, "curve": [], "bf16": bool(training_args.bf16)}
     state = json.loads((model_dir / "trainer_state.json").read_text(encoding="utf-8"))
     curve = [
         {k: entry[k] for k in ("step", "num_input_tokens_seen", "loss", "eval_loss", "eval_masked_accuracy",
@@ -372,10 +374,9 @@ def pretrain_scheme(
         for entry in state["log_history"]
     ]  # fmt: skip
     result: dict[str, Any] = {"metrics": metrics, "curve": curve, "bf16": bool(training_args.bf16)}
-    if _is_main():
-        result["cloze"] = heldout_cloze(model_dir, data / "cloze.txt")
-        for checkpoint in model_dir.glob("checkpoint-*"):
-            shutil.rmtree(checkpoint, ignore_errors=True)
+    result["cloze"] = heldout_cloze(model_dir, data / "cloze.txt")
+    for checkpoint in model_dir.glob("checkpoint-*"):
+        shutil.rmtree(checkpoint, ignore_errors=True)
     return result
 
 
