@@ -61,6 +61,12 @@ def _last(curve: list[dict[str, Any]], key: str) -> float | None:
     return values[-1] if values else None
 
 
+def _initial_point(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The evaluation before training (Trainer's log history starts after it), at 0 tokens."""
+    keys = ("eval_loss", "eval_masked_accuracy", "eval_cloze_accuracy", "eval_cloze_loss")
+    return {"num_input_tokens_seen": 0, **{k: metrics[f"init_{k}"] for k in keys if f"init_{k}" in metrics}}
+
+
 def _plot_pretraining(path: Path, results: dict[str, Any], domains: Sequence[str], schemes: Sequence[str]) -> None:
     import matplotlib
 
@@ -78,7 +84,8 @@ def _plot_pretraining(path: Path, results: dict[str, Any], domains: Sequence[str
         for col, (key, title) in enumerate(panels):
             ax = axes[row][col]
             for scheme in schemes:
-                curve = results.get(f"pretrain/{domain}/{scheme}", {}).get("curve", [])
+                run = results.get(f"pretrain/{domain}/{scheme}", {})
+                curve = [_initial_point(run.get("metrics", {})), *run.get("curve", [])]
                 points = [(e.get("num_input_tokens_seen", 0), e[key]) for e in curve if key in e]
                 if points:
                     ax.plot([x / 1e6 for x, _ in points], [y for _, y in points], marker=".", label=scheme)
