@@ -144,3 +144,23 @@ def test_bad_arguments(filler):
         with pytest.raises(UsageError, match=r"max_length must be a whole number from 3 to 512"):
             attention_maps(filler.model, filler.tokenizer, ["好"], max_length=bad)
     assert attention_maps(filler.model, filler.tokenizer, []) == []
+
+
+def test_runs_beside_predict_on_the_same_model(tiny_mlm_dir, tokenizer):
+    """Threads reading attention and filling masks on one model at once get what each gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    filler = MaskFiller(AutoModelForMaskedLM.from_pretrained(tiny_mlm_dir), tokenizer, device="cpu", dtype="float32")
+    masked = ["中华人民共和国[MASK]法", "当事人应当遵循诚实[MASK]用原则。"]
+    want_maps = [m.weights for m in attention_maps(filler.model, tokenizer, TEXTS[:2])]
+    want_fills = filler.predict(masked)
+
+    def work(i: int) -> bool:
+        if i % 2:
+            return filler.predict(masked) == want_fills
+        got = attention_maps(filler.model, tokenizer, TEXTS[:2])
+        return all(np.allclose(g.weights, w, atol=1e-6) for g, w in zip(got, want_maps, strict=True))
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(16)))
+    assert filler.model.config._attn_implementation != "eager"

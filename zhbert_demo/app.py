@@ -360,15 +360,17 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
                 kept = str(picked) in {MEAN_HEAD, *map(str, range(1, heads + 1))}
                 return (
                     gr.update(maximum=layers) if fits else gr.update(maximum=layers, value=1),
-                    gr.update(choices=_head_choices(heads), **({} if kept else {"value": MEAN_HEAD})),
+                    gr.update(choices=_head_choices(heads))
+                    if kept
+                    else gr.update(choices=_head_choices(heads), value=MEAN_HEAD),
                 )
 
-            model.change(fit_controls, [model, layer, head], [layer, head], api_name=False)
+            model.change(fit_controls, [model, layer, head], [layer, head], api_visibility="private")
             button.click(
                 _guarded(handlers.attention_heatmap),
                 [text, model, layer, head],
                 [heatmap],
-                api_name=False,  # the page's picture; the matrix itself is /attention below
+                api_visibility="private",  # the page's picture; the matrix itself is /attention below
                 preprocess=False,
             )
             gr.api(_guarded(handlers.attention), api_name="attention")
