@@ -3,6 +3,7 @@
 zhbert preview "中华人民共和国刑法规定" [--segmenter jieba|ltp|char] [--user-dict FILE] [--seed N]
 zhbert train {classify,ner} --model_name_or_path DIR --train_file FILE ...   (or: zhbert train ner args.json)
 zhbert evaluate --model DIR --test_file FILE      zhbert predict --model DIR --input FILE --output FILE
+zhbert terms CORPUS [CORPUS ...] -o terms.txt [--top N] [--min-count N] [--max-len N] [--processes N]
 zhbert demo ...      zhbert build-demo-models ...   (commands of the demo package, found by entry point)
 
 A user's mistake (any ``ZhbertError``, or an ``OSError`` such as a full disk) is reported as one line,
@@ -254,6 +255,54 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _corpus_lines(paths: Sequence[str], seen: list[int]) -> Iterable[str]:
+    """The non-blank lines of UTF-8 text files, one paragraph each; ``seen[0]`` counts them."""
+    from .text.files import decode_line
+
+    for path in paths:
+        with open(path, "rb") as handle:
+            for lineno, raw in enumerate(handle, start=1):
+                line = decode_line(raw, path, lineno).rstrip("\r\n")
+                if line.strip():
+                    seen[0] += 1
+                    yield line
+
+
+def _terms(args: argparse.Namespace) -> int:
+    from .errors import DataError, MissingFileError
+    from .text.terms import discover_terms, write_user_dict
+
+    output = Path(args.output)
+    if output.suffix.lower() == ".tsv":
+        raise UsageError(
+            f"{output}: the statistics go to a .tsv file beside the dictionary; name it .txt", argument="output"
+        )
+    if not output.parent.is_dir():
+        raise MissingFileError(f"{output}: the folder {output.parent} does not exist", argument="output")
+    for path in args.corpus:
+        if not Path(path).is_file():
+            raise MissingFileError(f"corpus not found: {path}")
+    seen = [0]
+    terms = discover_terms(
+        _corpus_lines(args.corpus, seen),
+        max_len=args.max_len,
+        min_count=args.min_count,
+        min_cohesion=args.min_cohesion,
+        min_entropy=args.min_entropy,
+        top_k=args.top,
+        exclude_known=not args.include_known,
+        processes=args.processes,
+        progress=sys.stderr.isatty() and not args.quiet,
+    )
+    if not seen[0]:
+        raise DataError(f"{', '.join(args.corpus)}: the corpus holds no text")
+    written = write_user_dict(terms, output, tag=args.tag)
+    print(
+        f"zhbert terms: {len(terms)} terms from {seen[0]:,} lines written to {written[0]} (statistics in {written[1]})"
+    )
+    return 0
+
+
 def build_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="zhbert",
@@ -293,6 +342,27 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--device", default=None)
     add_dtype_option(p)
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser(
+        "terms",
+        help="find the terms of a corpus that jieba's dictionary lacks, as a user dictionary",
+        description="Find frequent, cohesive runs of Chinese characters that are free on both sides (cohesion: "
+        "the smallest PMI over the ways to cut a term in two; left and right branching entropy) and write them "
+        "in jieba's user-dictionary format (word freq tag), with their statistics in a .tsv file beside it.",
+    )
+    p.add_argument("corpus", nargs="+", help="UTF-8 text files, one paragraph per line")
+    p.add_argument("-o", "--output", required=True, help="the dictionary to write, e.g. terms.txt")
+    p.add_argument("--top", type=int, default=None, help="keep the N best terms (default: all that pass)")
+    p.add_argument("--min-count", "--min_count", type=int, default=5, help="fewest occurrences (default 5)")
+    p.add_argument("--max-len", "--max_len", type=int, default=6, help="longest term in characters (default 6)")
+    p.add_argument("--min-cohesion", "--min_cohesion", type=float, default=4.0, help="default 4.0")
+    p.add_argument("--min-entropy", "--min_entropy", type=float, default=1.0, help="nats, default 1.0")
+    p.add_argument("--processes", type=int, default=1, help="worker processes that count (default 1)")
+    p.add_argument("--include-known", "--include_known", action="store_true",
+                   help="keep words that jieba's dictionary already has")  # fmt: skip
+    p.add_argument("--tag", default="nz", help="part-of-speech tag written for every term (default nz)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_terms)
     return parser
 
 

@@ -1,6 +1,6 @@
 """Text in, words out: input checks, UTF-8 file reading, segmenters (jieba, LTP, one word per character), the
-word ids of whole-word masking, and tokens grouped into words. The lowest layer: it imports no other part of
-zhbert but ``zhbert.errors``."""
+word ids of whole-word masking, tokens grouped into words, and the discovery of terms for jieba's dictionary.
+The lowest layer: it imports no other part of zhbert but ``zhbert.errors``."""
 
 from __future__ import annotations
 
@@ -26,19 +26,24 @@ from .segment import (
     restore_text,
     split_long_text,
 )
+from .terms import Term, discover_terms, function_characters, known_words, write_user_dict
 
 __all__ = [
     "CharSegmenter",
     "JiebaSegmenter",
     "LtpSegmenter",
     "Segmenter",
+    "Term",
     "UserWord",
     "WordPieces",
     "check_file_text",
     "check_texts",
     "chinese_ref_from_word_ids",
     "decode_line",
+    "discover_terms",
+    "function_characters",
     "get_segmenter",
+    "known_words",
     "read_chinese_ref",
     "read_user_dict",
     "read_utf8",
@@ -48,5 +53,6 @@ __all__ = [
     "word_ids_from_chinese_ref",
     "word_pieces",
     "write_chinese_ref",
+    "write_user_dict",
     "wwm_features",
 ]

@@ -211,6 +211,12 @@ class JiebaSegmenter(Segmenter):
     def user_words(self) -> frozenset[str]:
         return frozenset(entry.word for entry in self._entries)
 
+    def suggest_freqs(self, words: Sequence[str]) -> list[int]:
+        """For each word, the frequency at which this segmenter's dictionary keeps it whole instead of cutting it
+        into words it knows (jieba's ``suggest_freq``); the dictionary is left as it is."""
+        tokenizer = self._backend()
+        return [int(tokenizer.suggest_freq(word, tune=False)) for word in words]
+
     def _backend(self) -> Any:
         if self._tokenizer is None:
             import jieba

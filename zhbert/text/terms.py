@@ -1,0 +1,362 @@
+"""Unsupervised term discovery: the words of a corpus that jieba's dictionary lacks, for the whole-word-masking
+dictionary (``zhbert terms``, ``wwm-pretrain --user_dict auto``).
+
+    >>> with open("law.txt", encoding="utf-8") as corpus:
+    ...     terms = discover_terms(corpus, top_k=500)
+    >>> write_user_dict(terms, "terms.txt")  # jieba's format; the statistics go to terms.tsv beside it
+
+A candidate is a run of ``min_len`` to ``max_len`` CJK characters (never across punctuation, Latin letters,
+digits or the end of a text) seen at least ``min_count`` times. Three statistics judge it, ``c`` being counts
+and ``N`` the number of CJK characters in the corpus:
+
+- cohesion, the smallest pointwise mutual information over the ways to cut the word ``w`` in two:
+  ``min_k log(N * c(w) / (c(w[:k]) * c(w[k:])))``. A word's parts occur together far more often than chance.
+- left and right branching entropy (nats), of the character just before and just after the word:
+  ``-sum_x p(x) log p(x)``. The start or end of a text counts as a new neighbour each time; all digits count as
+  one character, all Latin letters as another. A word stands in many contexts; a piece of a longer word is
+  always next to the rest of it.
+
+A candidate passes with ``cohesion >= min_cohesion`` and both entropies ``>= min_entropy``, and is ranked by
+
+    score = min(left_entropy, right_entropy) + cohesion / len(word)
+
+(cohesion grows with length, so it is taken per character). With ``rules=True`` (the default) two rules of
+thumb leave out what the statistics cannot tell from a term: phrases that jieba cuts into a function word and
+the rest (a function word being one of the single characters that jieba's dictionary tags as a particle,
+preposition, conjunction or adverb and counts 50,000 times or more: 的, 了, 在, 和, 也, 就, 都, 对, 把, ...;
+so 提出了 and 被判处 go, 和解协议 and 违法所得 stay), and number expressions (two or more of
+〇零一二三四五六七八九十百千万亿两, as in 第四十五条).
+
+Counting is exact for every candidate: the corpus is read once (streamed; ``processes`` worker processes count
+it), kept on disk as 4 bytes a character, and read a second time to count the candidates again with their
+neighbours. ``zhbert.text.ngrams`` describes the count tables and how ``max_ngrams`` bounds their memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import logging
+import math
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ArgumentTypeError, UsageError
+from .files import atomic_write
+from .ngrams import NgramTable, Recount, SpilledCorpus, count_ngrams, encode_chunk, ngram_keys, recount
+
+__all__ = ["Term", "discover_terms", "function_characters", "known_words", "write_user_dict"]
+
+logger = logging.getLogger(__name__)
+CHUNK_CHARS = 1 << 20  # characters per chunk of counting work
+FUNCTION_TAGS = ("u", "p", "c", "d")
+FUNCTION_MIN_FREQ = 50_000
+NUMERALS = "〇零一二三四五六七八九十百千万亿两"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One discovered term and its statistics (the module docstring gives the formulas)."""
+
+    word: str
+    count: int
+    cohesion: float
+    left_entropy: float
+    right_entropy: float
+    score: float
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba_dictionary() -> tuple[tuple[str, int, str], ...]:
+    # jieba's bundled dict.txt read as a package file: jieba's own cache in the temporary folder is not touched.
+    text = importlib.resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
+    rows = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1].isdigit():
+            rows.append((parts[0], int(parts[1]), parts[2]))
+    return tuple(rows)
+
+
+@functools.lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """The words of jieba's main dictionary (349,046 in jieba 0.42.1)."""
+    return frozenset(word for word, _, _ in _jieba_dictionary())
+
+
+@functools.lru_cache(maxsize=1)
+def function_characters() -> frozenset[str]:
+    """The single characters that jieba's dictionary tags as a particle, preposition, conjunction or adverb
+    (tags ``u*``, ``p``, ``c``, ``d``) with a frequency of 50,000 or more: no term begins or ends with one."""
+    return frozenset(
+        word
+        for word, freq, tag in _jieba_dictionary()
+        if len(word) == 1 and freq >= FUNCTION_MIN_FREQ and tag.startswith(FUNCTION_TAGS)
+    )
+
+
+def _code_points(chars: Iterable[str]) -> np.ndarray:
+    return np.array(sorted(ord(ch) for ch in chars), dtype=np.uint32)
+
+
+@functools.cache
+def _known_keys(n: int) -> np.ndarray:
+    words = [w for w, _, _ in _jieba_dictionary() if len(w) == n]
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).reshape(len(words), n)
+    return np.unique(ngram_keys(codes)[-1])
+
+
+def _check_int(value: object, name: str, low: int, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"between {low} and {high}"
+        raise UsageError(f"{name} must be a whole number {bounds}, got {value!r}", argument=name)
+    return value
+
+
+def _check_number(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise UsageError(f"{name} must be a finite number, got {value!r}", argument=name)
+    return float(value)
+
+
+def _chunks(texts: Iterable[str], tick: Callable[[int], object]) -> Iterator[np.ndarray]:
+    if isinstance(texts, str):
+        raise ArgumentTypeError("texts must be an iterable of strings, not a single string; wrap it as [text]")
+    try:
+        items = iter(texts)
+    except TypeError:
+        raise ArgumentTypeError(f"texts must be an iterable of strings, got {type(texts).__name__}") from None
+    batch: list[str] = []
+    size = 0
+    for i, text in enumerate(items):
+        if not isinstance(text, str):
+            raise ArgumentTypeError(f"texts[{i}] is {type(text).__name__}, expected str")
+        batch.append(text)
+        size += len(text)
+        if size >= CHUNK_CHARS:
+            yield encode_chunk(batch)
+            tick(size)
+            batch, size = [], 0
+    if batch:
+        yield encode_chunk(batch)
+        tick(size)
+
+
+def discover_terms(
+    texts: Iterable[str],
+    *,
+    min_len: int = 2,
+    max_len: int = 6,
+    min_count: int = 5,
+    min_cohesion: float = 4.0,
+    min_entropy: float = 1.0,
+    top_k: int | None = None,
+    exclude_known: bool = True,
+    rules: bool = True,
+    processes: int = 1,
+    max_ngrams: int = 4_000_000,
+    progress: bool = False,
+    tmp_dir: str | os.PathLike[str] | None = None,
+) -> list[Term]:
+    """Find the terms of a corpus: frequent, cohesive runs of CJK characters that are free on both sides.
+
+    Args:
+        texts: the corpus, any iterable of strings (a list, an open file, a generator), read once as a stream.
+        min_len: shortest term, in characters (at least 2).
+        max_len: longest term, in characters (at most 32).
+        min_count: fewest occurrences of a term.
+        min_cohesion: smallest cohesion of a term (see the module docstring).
+        min_entropy: smallest left and right branching entropy of a term, in nats (ln 3 = 1.1: at least about
+            three different neighbours on each side).
+        top_k: keep this many terms, best first (``None``: all that pass).
+        exclude_known: leave out the words of jieba's main dictionary (``known_words``).
+        rules: leave out phrases that jieba cuts into a function word and the rest, and number expressions.
+        processes: worker processes that count (1: this process alone). The result does not depend on it. The
+            workers are started with ``spawn``: a script that asks for more than one calls this under
+            ``if __name__ == "__main__":``.
+        max_ngrams: most entries of the count table of each n-gram length in the first pass; a full table drops
+            its rarest entries. This bounds memory at about ``max_len * max_ngrams * 50`` bytes; a term seen
+            fewer times than the highest count dropped may then be missed (a warning says so). The counts of the
+            terms found are exact all the same.
+        progress: show progress bars on stderr.
+        tmp_dir: the folder of the temporary copy of the corpus (4 bytes a character; default: the system's
+            temporary folder). The file has no name and goes when the call returns.
+
+    Returns:
+        The terms, highest ``score`` first (then the most frequent, then in character order).
+
+    Raises:
+        TypeError: ``texts`` is a single string, or holds something other than strings.
+        ValueError: an argument is out of range (the message names it).
+    """
+    _check_int(min_len, "min_len", 2, 32)
+    _check_int(max_len, "max_len", min_len, 32)
+    _check_int(min_count, "min_count", 1)
+    _check_int(processes, "processes", 1)
+    _check_int(max_ngrams, "max_ngrams", 1000)
+    if top_k is not None:
+        _check_int(top_k, "top_k", 1)
+    limits = (_check_number(min_cohesion, "min_cohesion"), _check_number(min_entropy, "min_entropy"))
+    from tqdm import tqdm
+
+    with SpilledCorpus(os.fspath(tmp_dir) if tmp_dir is not None else None) as spill:
+        with tqdm(desc="terms: counting", unit="char", unit_scale=True, disable=not progress, file=sys.stderr) as bar:
+            chunks = _chunks(texts, bar.update)
+            tables = count_ngrams(chunks, spill, max_len=max_len, max_ngrams=max_ngrams, processes=processes)
+        _warn_if_pruned(tables, min_count)
+        wanted = [table.at_least(min_count) for table in tables]
+        del tables
+        with tqdm(total=spill.characters, desc="terms: scoring", unit="char", unit_scale=True,
+                  disable=not progress, file=sys.stderr) as bar:  # fmt: skip
+            recounted = recount(spill, wanted, neighbours_from=min_len, processes=processes, progress=bar.update)
+        corpus_chars = spill.cjk_characters
+        if not corpus_chars:
+            return []
+        found = [
+            _judge(recounted, n, spill, corpus_chars, min_count, limits, exclude_known, rules)
+            for n in range(min_len, max_len + 1)
+        ]
+    terms = [term for group in found for term in group]
+    if rules:
+        terms = _without_function_edges(terms)
+    terms.sort(key=lambda t: (-t.score, -t.count, t.word))
+    return terms[:top_k] if top_k is not None else terms
+
+
+def _without_function_edges(terms: list[Term]) -> list[Term]:
+    """The terms that jieba does not cut into a function word and the rest, or the rest and a function word."""
+    from .segment import JiebaSegmenter
+
+    function = function_characters()
+    pieces = JiebaSegmenter(hmm=False).cut([t.word for t in terms])
+    return [t for t, cut in zip(terms, pieces, strict=True) if cut[0] not in function and cut[-1] not in function]
+
+
+def _warn_if_pruned(tables: list[NgramTable], min_count: int) -> None:
+    floor = max(table.floor for table in tables)
+    if floor >= min_count:
+        logger.warning(
+            "the n-gram tables were full and dropped n-grams seen up to %d times (min_count is %d): terms seen "
+            "fewer than %d times may be missing; raise max_ngrams to keep them",
+            floor,
+            min_count,
+            floor + 1,
+        )
+
+
+def _lookup(recounted: Recount, keys: np.ndarray) -> np.ndarray:
+    """Exact counts of ``keys`` (0 for a key that was not counted)."""
+    if not len(recounted.keys):
+        return np.zeros(len(keys), dtype=np.int64)
+    at = np.minimum(np.searchsorted(recounted.keys, keys), len(recounted.keys) - 1)
+    return np.where(recounted.keys[at] == keys, recounted.counts[at], 0)
+
+
+def _entropy(table: NgramTable, counts: np.ndarray) -> np.ndarray:
+    """Branching entropy of every entry, ``log T - sum(c log c) / T`` over its neighbours' counts ``c``: the ends
+    of texts, each a neighbour of its own (``c = 1``, adding nothing to the sum), make up the rest of ``T``."""
+    entry = (table.keys >> np.uint64(21)).astype(np.int64)
+    c = table.counts.astype(np.float64)
+    spread = np.bincount(entry, weights=c * np.log(c), minlength=len(counts))
+    total = np.maximum(counts, 1).astype(np.float64)
+    return np.log(total) - spread / total
+
+
+def _judge(
+    recounted: list[Recount],
+    n: int,
+    spill: SpilledCorpus,
+    corpus_chars: int,
+    min_count: int,
+    limits: tuple[float, float],
+    exclude_known: bool,
+    rules: bool,
+) -> list[Term]:
+    """The terms of length ``n``."""
+    own = recounted[n - 1]
+    chosen = np.flatnonzero(own.counts >= min_count)
+    if exclude_known and len(chosen):
+        known = _known_keys(n)
+        if len(known):
+            at = np.minimum(np.searchsorted(known, own.keys[chosen]), len(known) - 1)
+            chosen = chosen[known[at] != own.keys[chosen]]
+    if not len(chosen):
+        return []
+    codes = spill.gather(own.first[chosen], n)  # (C, n) code points of each candidate
+    if rules:
+        keep = np.isin(codes, _code_points(NUMERALS)).sum(axis=1) < 2
+        chosen, codes = chosen[keep], codes[keep]
+    counts = own.counts[chosen]
+    prefixes = ngram_keys(codes)
+    cohesion = np.full(len(chosen), np.inf)
+    for k in range(1, n):
+        head = _lookup(recounted[k - 1], prefixes[k - 1])
+        tail = _lookup(recounted[n - k - 1], ngram_keys(codes[:, k:])[-1])
+        with np.errstate(divide="ignore"):  # a part not counted (dropped from a full table) fails the test
+            pmi = math.log(corpus_chars) + np.log(counts) - np.log(head) - np.log(tail)
+        cohesion = np.minimum(cohesion, np.where((head > 0) & (tail > 0), pmi, -np.inf))
+    assert own.left is not None and own.right is not None
+    left = _entropy(own.left, own.counts)[chosen]
+    right = _entropy(own.right, own.counts)[chosen]
+    free = np.minimum(left, right)
+    keep = np.flatnonzero((cohesion >= limits[0]) & (free >= limits[1]))
+    if not len(keep):
+        return []
+    score = free + cohesion / n
+    words = _decode(codes[keep])
+    return [
+        Term(word, int(counts[i]), float(cohesion[i]), float(left[i]), float(right[i]), float(score[i]))
+        for word, i in zip(words, keep, strict=True)
+    ]
+
+
+def _decode(codes: np.ndarray) -> list[str]:
+    n = codes.shape[1]
+    text = np.ascontiguousarray(codes, dtype="<u4").tobytes().decode("utf-32-le")
+    return [text[i : i + n] for i in range(0, len(text), n)]
+
+
+def write_user_dict(
+    terms: Sequence[Term], path: str | os.PathLike[str], *, tag: str = "nz", scores: bool = True
+) -> list[Path]:
+    """Write ``terms`` as a jieba user dictionary, one ``word freq tag`` per line, and (``scores=True``) their
+    statistics as a tab-separated file beside it (``terms.txt`` -> ``terms.tsv``, with a header line). Each file
+    appears complete or not at all.
+
+    ``freq`` is the term's count, raised where needed to the frequency at which jieba keeps the term whole
+    rather than cutting it into words of its dictionary (jieba's ``suggest_freq``).
+
+    Returns:
+        The files written.
+
+    Raises:
+        ValueError: ``tag`` is not one word, or the dictionary itself ends in ``.tsv``.
+    """
+    from .segment import JiebaSegmenter
+
+    if not tag or len(tag.split()) != 1 or tag != tag.strip():
+        raise UsageError(f"tag must be one word such as 'nz', got {tag!r}", argument="tag")
+    target = Path(path)
+    table = target.with_suffix(".tsv")
+    if scores and table == target:
+        raise UsageError(f"{target}: the statistics go to a .tsv file beside the dictionary; give it another name")
+    freqs = JiebaSegmenter(hmm=False).suggest_freqs([term.word for term in terms]) if terms else []
+    with atomic_write(target) as out:
+        for term, freq in zip(terms, freqs, strict=True):
+            out.write(f"{term.word} {max(term.count, freq)} {tag}\n")
+    if not scores:
+        return [target]
+    with atomic_write(table) as out:
+        out.write("word\tcount\tcohesion\tleft_entropy\tright_entropy\tscore\n")
+        for t in terms:
+            out.write(
+                f"{t.word}\t{t.count}\t{t.cohesion:.4f}\t{t.left_entropy:.4f}\t{t.right_entropy:.4f}\t{t.score:.4f}\n"
+            )
+    return [target, table]
