@@ -7,14 +7,28 @@ import logging
 import math
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+from wwm_pretrain.arguments import DataArguments
+from wwm_pretrain.prepare import prepare_corpus
+from wwm_pretrain.run import main as pretrain_main
 from zhbert.cli import main
 from zhbert.errors import ArgumentTypeError, UsageError
-from zhbert.text import JiebaSegmenter, Term, discover_terms, function_characters, known_words, write_user_dict
+from zhbert.text import (
+    CharSegmenter,
+    JiebaSegmenter,
+    Term,
+    discover_terms,
+    function_characters,
+    known_words,
+    read_user_dict,
+    write_user_dict,
+)
 
 from .conftest import LAW_CORPUS
+from .test_pretrain_run import tiny_args
 
 HAN = r"\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"  # what counts as a CJK character
 CJK = re.compile(f"^[{HAN}]+$")
@@ -201,3 +215,78 @@ def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys, make, extra
     assert len(err.splitlines()) == 1 and err.startswith("zhbert terms: error: ")
     assert re.search(message, err), err
     assert sorted(p.name for p in tmp_path.iterdir()) == (["c.txt"] if make is not None else [])
+
+
+# --- wwm-pretrain --user_dict auto --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_law_txt(tmp_path_factory) -> Path:
+    """The first 1,500 lines of the legal corpus, as a .txt corpus."""
+    path = tmp_path_factory.mktemp("small-law") / "law.txt"
+    path.write_text("\n".join(LAW_CORPUS.read_text(encoding="utf-8").split("\n")[:1500]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_auto_dictionary_is_cached_with_the_prepared_corpus(tokenizer, small_law_txt, tmp_path):
+    cache = tmp_path / "cache"
+
+    def prepare(segmenter=None, **kw):
+        args = DataArguments(train_file=str(small_law_txt), max_seq_length=64, prepared_cache_dir=str(cache), **kw)
+        return prepare_corpus(args, tokenizer, segmenter or JiebaSegmenter())
+
+    auto = prepare(user_dict="auto")
+    assert not auto.reused and auto.user_dict == auto.cache_path / "terms.txt"
+    entries = read_user_dict(auto.user_dict)
+    assert len(entries) > 50 and (auto.cache_path / "terms.tsv").is_file()
+    assert all(e.word not in known_words() and e.tag == "nz" for e in entries)
+    again = prepare(user_dict="auto", preprocessing_num_workers=2)
+    assert again.reused and again.cache_path == auto.cache_path and again.user_dict == auto.user_dict
+    # The key tells apart no dictionary, a given one, and auto with other settings.
+    plain = prepare()
+    given = prepare(JiebaSegmenter(user_dict=auto.user_dict))
+    top = prepare(user_dict="auto", terms_top=20)
+    assert len({auto.cache_path, plain.cache_path, given.cache_path, top.cache_path}) == 4
+    assert not any(p.reused for p in (plain, given, top)) and plain.user_dict is None
+    assert len(read_user_dict(top.user_dict)) == 20
+    # The discovered dictionary is the one that segmented: the same blocks as that file given by hand.
+    assert auto.train["word_ids"] == given.train["word_ids"] != plain.train["word_ids"]
+
+
+def test_auto_dictionary_needs_jieba_and_a_prepared_corpus(tokenizer, small_law_txt, tmp_path):
+    def prepare(segmenter, **kw):
+        args = DataArguments(train_file=str(small_law_txt), prepared_cache_dir=str(tmp_path), user_dict="auto", **kw)
+        return prepare_corpus(args, tokenizer, segmenter)
+
+    with pytest.raises(UsageError, match="for jieba; the char segmenter cannot use it") as err:
+        prepare(CharSegmenter())
+    assert err.value.argument == "user_dict"
+    with pytest.raises(UsageError, match="streaming prepares none"):
+        prepare(JiebaSegmenter(), streaming=True)
+    with pytest.raises(UsageError, match="terms_max_len must be") as err:
+        prepare(JiebaSegmenter(), terms_max_len=1)
+    assert err.value.argument == "terms_max_len"
+    assert not list(tmp_path.iterdir())
+
+
+def test_wwm_pretrain_with_auto_dictionary(tiny_config_dir, small_law_txt, tmp_path, caplog, capsys):
+    cache = tmp_path / "cache"
+    argv = ["--user_dict", "auto", "--terms_top", "100", "--max_steps", "2", "--save_strategy", "no"]
+    with caplog.at_level(logging.INFO):
+        assert pretrain_main(tiny_args(tiny_config_dir, small_law_txt, tmp_path / "a", cache, *argv)) == 0
+    assert "Discovered 100 terms for jieba's dictionary" in caplog.text
+    (folder,) = cache.glob("wwm-*")
+    assert len((folder / "terms.txt").read_text(encoding="utf-8").splitlines()) == 100
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        assert pretrain_main(tiny_args(tiny_config_dir, small_law_txt, tmp_path / "b", cache, *argv)) == 0
+    assert "Prepared corpus reused" in caplog.text and "Discovered" not in caplog.text
+    assert f"discovered from the corpus: {folder / 'terms.txt'}" in caplog.text
+    capsys.readouterr()
+    bad = tiny_args(tiny_config_dir, small_law_txt, tmp_path / "c", cache, *argv, "--segmenter", "char")
+    assert pretrain_main(bad) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "wwm-pretrain: error: --user_dict auto discovers a dictionary for jieba; --segmenter char cannot use it "
+        "(see --user_dict)"
+    )

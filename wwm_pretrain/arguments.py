@@ -75,8 +75,18 @@ class DataArguments:
         metadata={"help": "Word segmenter for whole-word masking.", "choices": ["jieba", "ltp", "char"]},
     )
     user_dict: str | None = field(
-        default=None, metadata={"help": "Domain dictionary in jieba's format: one 'word [freq] [tag]' per line."}
+        default=None,
+        metadata={
+            "help": "Domain dictionary in jieba's format: one 'word [freq] [tag]' per line. 'auto': discover the "
+            "terms of the training corpus that jieba's dictionary lacks (as `zhbert terms` does) and use them; "
+            "they are kept as terms.txt with the prepared corpus (jieba only; not with --streaming)."
+        },
     )
+    terms_top: int | None = field(
+        default=None, metadata={"help": "With --user_dict auto: keep the N best terms (default: all that pass)."}
+    )
+    terms_min_count: int = field(default=5, metadata={"help": "With --user_dict auto: fewest occurrences of a term."})
+    terms_max_len: int = field(default=6, metadata={"help": "With --user_dict auto: longest term, in characters."})
     ltp_model: str | None = field(default=None, metadata={"help": "LTP model directory (with --segmenter ltp)."})
     preprocessing_num_workers: int | None = field(
         default=None, metadata={"help": "Processes for corpus preparation (datasets.map num_proc)."}

@@ -2,6 +2,10 @@
 tokenize and pack through ``datasets.map`` (multi-process), and save the result under a key that covers exactly
 what changes the output: the corpus bytes, the split, the segmenter (with its dictionary), the tokenizer and
 ``max_seq_length``. Anything else (learning rate, worker count, ...) reuses the cache.
+
+With ``user_dict="auto"`` the jieba dictionary is discovered from the training units (``zhbert.text.terms``)
+before segmenting, and saved as ``terms.txt`` (and ``terms.tsv``) in the cache folder; the key then covers the
+discovery settings in place of the dictionary, which they determine together with the corpus and the split.
 """
 
 from __future__ import annotations
@@ -20,17 +24,20 @@ from typing import Any
 
 import datasets
 
-from zhbert.errors import MissingFileError
-from zhbert.text import Segmenter
+from zhbert.errors import MissingFileError, UsageError
+from zhbert.text import JiebaSegmenter, Segmenter
 
 from .arguments import DataArguments
 from .corpus import CorpusError, check_corpus, corpus_fingerprint, is_validation_unit, iter_units, pack_units
 
-__all__ = ["PreparedCorpus", "default_cache_root", "prepare_corpus"]
+__all__ = ["AUTO_USER_DICT", "TERMS_FILE", "PreparedCorpus", "default_cache_root", "prepare_corpus"]
 
 logger = logging.getLogger(__name__)
 FORMAT_VERSION = 2
 MAP_BATCH_UNITS = 16
+AUTO_USER_DICT = "auto"  # the user_dict value that discovers the dictionary from the corpus
+TERMS_FILE = "terms.txt"
+TERMS_METHOD = 1  # raise when discover_terms changes what it finds: prepared corpora of older terms are not reused
 
 
 @dataclass
@@ -39,6 +46,7 @@ class PreparedCorpus:
     eval: datasets.Dataset | datasets.IterableDataset | None
     cache_path: Path | None
     reused: bool
+    user_dict: Path | None = None  # the discovered dictionary, with user_dict="auto"
 
 
 def default_cache_root() -> Path:
@@ -50,7 +58,7 @@ def _tokenizer_fingerprint(tokenizer: Any) -> str:
 
 
 def _cache_key(args: DataArguments, tokenizer: Any, segmenter: Segmenter) -> str:
-    key = {
+    key: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "train": corpus_fingerprint(args.train_file) if args.train_file else None,
         "validation": corpus_fingerprint(args.validation_file) if args.validation_file else None,
@@ -60,6 +68,13 @@ def _cache_key(args: DataArguments, tokenizer: Any, segmenter: Segmenter) -> str
         "tokenizer": _tokenizer_fingerprint(tokenizer),
         "max_seq_length": args.max_seq_length,
     }
+    if args.user_dict == AUTO_USER_DICT:
+        key["auto_terms"] = {
+            "method": TERMS_METHOD,
+            "top": args.terms_top,
+            "min_count": args.terms_min_count,
+            "max_len": args.terms_max_len,
+        }
     return hashlib.sha256(json.dumps(key, sort_keys=True).encode("utf-8")).hexdigest()[:24]
 
 
@@ -68,6 +83,50 @@ def _packer(tokenizer: Any, segmenter: Segmenter, max_seq_length: int) -> Callab
         return pack_units(batch["text"], tokenizer, segmenter, max_seq_length)
 
     return pack
+
+
+def _check_auto(args: DataArguments, segmenter: Segmenter) -> None:
+    if not isinstance(segmenter, JiebaSegmenter):
+        raise UsageError(
+            f"user_dict auto discovers a dictionary for jieba; the {segmenter.name} segmenter cannot use it",
+            argument="user_dict",
+        )
+    if segmenter.user_words():
+        raise UsageError("with user_dict auto, give a jieba segmenter without a dictionary", argument="user_dict")
+    if args.streaming:
+        raise UsageError(
+            "user_dict auto keeps its terms with the prepared corpus, and streaming prepares none: run "
+            "`zhbert terms` on the corpus and give the file instead",
+            argument="user_dict",
+        )
+    for name, low, high in (("terms_min_count", 1, None), ("terms_max_len", 2, 32), ("terms_top", 1, None)):
+        value = getattr(args, name)
+        if value is None and name == "terms_top":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
+            raise UsageError(f"{name} must be a whole number >= {low}, got {value!r}", argument=name)
+
+
+def _discover_dictionary(args: DataArguments, units: list[str], segmenter: JiebaSegmenter, work: Path) -> Segmenter:
+    """Find the training units' terms, save them in ``work`` and return the segmenter that uses them."""
+    from zhbert.text import discover_terms, write_user_dict
+
+    terms = discover_terms(
+        (paragraph for unit in units for paragraph in unit.split("\n")),
+        min_count=args.terms_min_count,
+        max_len=args.terms_max_len,
+        top_k=args.terms_top,
+        processes=max(args.preprocessing_num_workers or 1, 1),
+    )
+    path = write_user_dict(terms, work / TERMS_FILE)[0]
+    logger.info(
+        "Discovered %d terms for jieba's dictionary, kept in %s: %s%s",
+        len(terms),
+        TERMS_FILE,
+        " ".join(t.word for t in terms[:20]),
+        " ..." if len(terms) > 20 else "",
+    )
+    return JiebaSegmenter(user_dict=path, hmm=segmenter.hmm, max_chars=segmenter.max_chars)
 
 
 def _split_units(args: DataArguments) -> tuple[list[str], list[str]]:
@@ -126,9 +185,11 @@ def prepare_corpus(
     for path in (args.train_file, args.validation_file):
         if path and not Path(path).exists():
             raise MissingFileError(f"corpus not found: {path}")
+    auto = args.user_dict == AUTO_USER_DICT
+    if auto:
+        _check_auto(args, segmenter)
     if args.streaming:
         return _prepare_streaming(args, tokenizer, segmenter)
-    pack = _packer(tokenizer, segmenter, args.max_seq_length)
     root = Path(args.prepared_cache_dir) if args.prepared_cache_dir else default_cache_root()
     with main_process_first():
         key = _cache_key(args, tokenizer, segmenter)
@@ -141,6 +202,10 @@ def prepare_corpus(
             work = root / f"wwm-{key}.tmp-{os.getpid()}"
             shutil.rmtree(work, ignore_errors=True)
             work.mkdir(parents=True)
+            if auto:
+                assert isinstance(segmenter, JiebaSegmenter)
+                segmenter = _discover_dictionary(args, train_units, segmenter, work)
+            pack = _packer(tokenizer, segmenter, args.max_seq_length)
             train = _map_packed(train_units, pack, args, work, "train", key)
             train.save_to_disk(str(work / "train"))
             if eval_units:
@@ -160,7 +225,8 @@ def prepare_corpus(
     if eval_ds is not None and args.max_eval_samples is not None:
         assert isinstance(eval_ds, datasets.Dataset)
         eval_ds = eval_ds.select(range(min(args.max_eval_samples, len(eval_ds))))
-    return PreparedCorpus(train=train_ds, eval=eval_ds, cache_path=final, reused=reused)
+    user_dict = final / TERMS_FILE if auto else None
+    return PreparedCorpus(train=train_ds, eval=eval_ds, cache_path=final, reused=reused, user_dict=user_dict)
 
 
 def _stream_units(path: str, text_column: str, keep: Callable[[int], bool]) -> Iterator[dict[str, str]]:

@@ -192,7 +192,7 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
     from zhbert.text import get_segmenter
 
     from .model import head_parameters, mlm_head_quality, with_sparse_mlm_loss
-    from .prepare import prepare_corpus
+    from .prepare import AUTO_USER_DICT, prepare_corpus
     from .trainer import WwmTrainer
 
     set_seed(training_args.seed)
@@ -206,7 +206,14 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
     if getattr(training_args, "fast_dropout", False):
         logger.info("Fast dropout: %s", use_fast_dropout(model))
 
-    segmenter = get_segmenter(data_args.segmenter, user_dict=data_args.user_dict, ltp_model=data_args.ltp_model)
+    auto = data_args.user_dict == AUTO_USER_DICT  # discovered in prepare_corpus, for jieba alone
+    if auto and data_args.segmenter != "jieba":
+        raise UsageError(
+            f"--user_dict auto discovers a dictionary for jieba; --segmenter {data_args.segmenter} cannot use it",
+            argument="user_dict",
+        )
+    user_dict = None if auto else data_args.user_dict
+    segmenter = get_segmenter(data_args.segmenter, user_dict=user_dict, ltp_model=data_args.ltp_model)
     segmenter.cut(["检查分词器"])  # load the segmenter now: a bad model directory fails before any work
     corpus = prepare_corpus(
         data_args, tokenizer, segmenter, main_process_first=lambda: training_args.main_process_first(desc="corpus")
@@ -214,6 +221,8 @@ def pretrain(model_args: ModelArguments, data_args: DataArguments, training_args
     if corpus.cache_path is not None:
         state = "reused" if corpus.reused else "written"
         logger.info("Prepared corpus %s: %s (%d training blocks)", state, corpus.cache_path, len(corpus.train))
+    if corpus.user_dict is not None:
+        logger.info("jieba's user dictionary, discovered from the corpus: %s", corpus.user_dict)
 
     _check_unknown_tokens(corpus.train, tokenizer)
     training_args.remove_unused_columns = False  # the collator needs word_ids and idx
