@@ -10,12 +10,14 @@ from safetensors.torch import load_file
 from transformers import AutoModelForMaskedLM
 
 from wwm_pretrain.run import parse_args
+from zhbert.errors import MissingFileError, UsageError
 from zhbert_demo.release import (
     PRETRAIN_STAGES,
     REVIEW_SETS,
     heldout_cloze,
     pack_model,
     pretrain_flags,
+    restore_kept,
     write_review_splits,
 )
 
@@ -41,6 +43,29 @@ def test_review_splits_follow_each_sets_own_split(tmp_path):
     assert counts["waimai_10k"]["dev"] > 0
 
 
+def test_training_reviews_shared_with_another_sets_dev_or_test_are_dropped(tmp_path):
+    shared = tmp_path / "shared"
+    with open(REPO / "tests" / "data" / "chnsenticorp_sample.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    # Each set holds the sample in another order, so each one's dev and test reviews are the others' training.
+    for shift, relative in enumerate(REVIEW_SETS.values()):
+        (shared / relative).parent.mkdir(parents=True, exist_ok=True)
+        order = body[shift * 7 :] + body[: shift * 7]
+        with open(shared / relative, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([header, *order])
+    counts = write_review_splits(shared, tmp_path / "reviews")
+    parts = {}
+    for part in ("train", "dev", "test"):
+        with open(tmp_path / "reviews" / f"{part}.csv", encoding="utf-8", newline="") as f:
+            parts[part] = [row["review"] for row in csv.DictReader(f)]
+    heldout = {"".join(text.split()) for text in parts["dev"] + parts["test"]}
+    assert parts["train"] and not {"".join(text.split()) for text in parts["train"]} & heldout
+    assert sum(c["dropped_as_heldout"] for c in counts.values()) > 0
+    assert len(parts["train"]) == sum(c["train"] for c in counts.values())
+    assert len(parts["dev"]) == sum(c["dev"] for c in counts.values())
+
+
 def test_cloze_test_masks_single_characters_with_mask_only(tiny_mlm_dir, tmp_path, law_lines):
     heldout = tmp_path / "heldout.txt"
     heldout.write_text("\n".join(law_lines[:40]) + "\n\n" + "\n".join(law_lines[40:80]) + "\n", encoding="utf-8")
@@ -62,6 +87,26 @@ def test_packed_model_is_bf16_on_disk_and_float32_when_loaded(tiny_mlm_dir, tmp_
     for (name, a), b in zip(original.state_dict().items(), packed.state_dict().values(), strict=True):
         assert torch.equal(a.to(torch.bfloat16).float(), b), name
     assert json.loads((tmp_path / "mlm" / "config.json").read_text())["dtype"] == "float32"
+
+
+def test_kept_models_become_finished_steps_with_their_figures(tiny_mlm_dir, tmp_path):
+    out, work = tmp_path / "models", tmp_path / "work"
+    with pytest.raises(MissingFileError, match=r"manifest\.json"):
+        restore_kept(out, work, ["mlm"])
+    pack_model(tiny_mlm_dir, out / "mlm")
+    pack_model(tiny_mlm_dir, out / "tagger")
+    metrics = {"mlm": {"cloze_accuracy": 0.5, "stage1_eval_loss": 3.0, "stage2_eval_loss": 2.5},
+               "tagger": {"test_f1": 0.8}}  # fmt: skip
+    (out / "manifest.json").write_text(json.dumps({"built": "2026-12-01", "metrics": metrics}), encoding="utf-8")
+    with pytest.raises(UsageError, match="--keep: unknown model base"):
+        restore_kept(out, work, ["base"])
+    assert restore_kept(out, work, ["mlm", "tagger"]) == {"mlm": "2026-12-01", "tagger": "2026-12-01"}
+    assert (work / "stage2" / "model.safetensors").read_bytes() == (out / "mlm" / "model.safetensors").read_bytes()
+    assert not (work / "stage1" / "model.safetensors").exists()
+    assert json.loads((work / "stage1" / "all_results.json").read_text()) == {"eval_loss": 3.0}
+    assert json.loads((work / "stage2" / "all_results.json").read_text()) == {"eval_loss": 2.5}
+    assert json.loads((work / "tagger" / "all_results.json").read_text()) == {"test_f1": 0.8}
+    assert not (work / "classifier").exists()
 
 
 @pytest.mark.parametrize("stage", list(PRETRAIN_STAGES))

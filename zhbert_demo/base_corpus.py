@@ -29,7 +29,7 @@ from zhbert.data import read_cls_file, read_ner_file, split_examples
 from zhbert.errors import MissingFileError
 from zhbert.text.files import atomic_write
 
-__all__ = ["CorpusParts", "build_base_corpus", "law_key", "main"]
+__all__ = ["CorpusParts", "build_base_corpus", "law_key", "main", "squash"]
 
 DEV_PERCENT, TEST_PERCENT, SPLIT_SEED = 10.0, 10.0, 42
 HELDOUT_LAW_PERCENT = 3.0
@@ -58,7 +58,8 @@ class CorpusParts:
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """``text`` without whitespace: the form in which a training text counts as equal to a held-out one."""
     return "".join(text.split())
 
 
@@ -91,7 +92,7 @@ def build_base_corpus(shared: Path) -> CorpusParts:
     held_laws = set(rng.sample(laws, max(1, round(len(laws) * HELDOUT_LAW_PERCENT / 100))))
     legal_train = [d for n, d in zip(names, documents, strict=True) if law_key(n) not in held_laws]
     parts.heldout_legal = [d for n, d in zip(names, documents, strict=True) if law_key(n) in held_laws]
-    heldout.update(_squash(p) for d in parts.heldout_legal for p in d)
+    heldout.update(squash(p) for d in parts.heldout_legal for p in d)
     train_sets.append(("law_corpus_zh", legal_train))
 
     for name, train_file in (("resume_ner", "train.char.bmes"), ("cluener2020", "train.json")):
@@ -99,11 +100,11 @@ def build_base_corpus(shared: Path) -> CorpusParts:
         train_sets.append((name, _reviews(e.text for e in examples)))
         for other in ("dev", "test"):
             for path in (shared / name).glob(f"{other}.*"):
-                heldout.update(_squash(e.text) for e in read_ner_file(path, fix_tags=True)[0])
+                heldout.update(squash(e.text) for e in read_ner_file(path, fix_tags=True)[0])
 
     msra, _ = read_ner_file(shared / "msra_ner" / "train.char.bio", fix_tags=True)
     ner_train, ner_dev, ner_test = split_examples(msra, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED)
-    heldout.update(_squash(e.text) for e in ner_dev + ner_test)
+    heldout.update(squash(e.text) for e in ner_dev + ner_test)
     train_sets.append(("msra_ner", _reviews(e.text for e in ner_train)))
 
     reviews = {
@@ -114,11 +115,11 @@ def build_base_corpus(shared: Path) -> CorpusParts:
     for name, path in reviews.items():
         rows = read_cls_file(path, text_column="review").examples
         train, dev, test = split_examples(rows, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED)
-        heldout.update(_squash(e.text) for e in dev + test)
+        heldout.update(squash(e.text) for e in dev + test)
         train_sets.append((name, _reviews(e.text for e in train)))
 
     for name, docs in train_sets:
-        kept = [[p for p in doc if p.strip() and _squash(p) not in heldout] for doc in docs]
+        kept = [[p for p in doc if p.strip() and squash(p) not in heldout] for doc in docs]
         kept = [doc for doc in kept if doc]
         dropped = sum(len(d) for d in docs) - sum(len(d) for d in kept)
         parts.train.extend(kept)

@@ -15,10 +15,16 @@ Steps, each skipped when its output is already complete (so a rerun after an int
 5. ``tagger``: a PER/LOC/ORG tagger fine-tuned from the base on MSRA NER's training part (the 10/10 split with
    seed 42 of ``zhbert train``; its dev and test parts are the base corpus's held-out ones).
 6. ``classifier``: a sentiment classifier fine-tuned from the base on the training parts of ChnSentiCorp,
-   waimai_10k and online_shopping_10_cats (same split).
+   waimai_10k and online_shopping_10_cats (same split), less every training review that is also a dev or test
+   review of one of the three.
 7. The cloze accuracy of the base on the held-out laws, every [MASK] a single character.
 8. ``--out``: the three models with bf16 weights, and ``manifest.json`` (data, commands, seeds, file hashes,
    metrics).
+
+``--keep mlm,tagger`` takes those models, and their figures, from the set already at ``--out`` as finished
+steps (the base stands for both pretraining stages), so only the others are rebuilt; the manifest says which
+were kept and from which build. Fine-tuning then starts from the packed base, whose weights are the bf16
+rounding of the pretrained ones.
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ __all__ = [
     "main",
     "pack_model",
     "pretrain_flags",
+    "restore_kept",
     "write_review_splits",
 ]
 
@@ -127,17 +134,27 @@ def pretrain_flags(stage: str, work: Path) -> list[str]:
 def write_review_splits(shared: Path, out: Path) -> dict[str, dict[str, int]]:
     """``train.csv``, ``dev.csv`` and ``test.csv`` (``label,review``): each review set split as
     ``zhbert train --validation_split_percentage 10 --test_split_percentage 10 --split_seed 42`` splits it, and
-    the parts joined. Returns the counts per set and part."""
+    the parts joined. The sets share reviews (online_shopping_10_cats holds hundreds of ChnSentiCorp's), so a
+    training review equal to a dev or test review of any set (after removing whitespace) is dropped. Returns
+    the counts per set and part, with ``dropped_as_heldout`` per set."""
     from zhbert.data import read_cls_file, split_examples
     from zhbert.text.files import atomic_write
 
-    parts: dict[str, list[tuple[str, str]]] = {"train": [], "dev": [], "test": []}
-    counts: dict[str, dict[str, int]] = {}
+    from .base_corpus import squash
+
+    splits = {}
     for name, relative in REVIEW_SETS.items():
         examples_of_set = read_cls_file(shared / relative, text_column="review").examples
-        split = dict(zip(parts, split_examples(examples_of_set, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED), strict=True))
-        counts[name] = {part: len(examples) for part, examples in split.items()}
-        for part, examples in split.items():
+        splits[name] = dict(zip(("train", "dev", "test"), split_examples(examples_of_set, DEV_PERCENT, TEST_PERCENT,
+                                                                         SPLIT_SEED), strict=True))  # fmt: skip
+    heldout = {squash(e.text) for split in splits.values() for part in ("dev", "test") for e in split[part]}
+    parts: dict[str, list[tuple[str, str]]] = {"train": [], "dev": [], "test": []}
+    counts: dict[str, dict[str, int]] = {}
+    for name, split in splits.items():
+        train = [e for e in split["train"] if squash(e.text) not in heldout]
+        counts[name] = {"train": len(train), "dev": len(split["dev"]), "test": len(split["test"]),
+                        "dropped_as_heldout": len(split["train"]) - len(train)}  # fmt: skip
+        for part, examples in (("train", train), ("dev", split["dev"]), ("test", split["test"])):
             parts[part].extend((str(e.label), e.text) for e in examples)
     out.mkdir(parents=True, exist_ok=True)
     for part, pairs in parts.items():
@@ -257,7 +274,35 @@ def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_", "train_runtime"))}
 
 
-def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
+def restore_kept(out: Path, work: Path, keep: Sequence[str]) -> dict[str, str]:
+    """Copy the models named in ``keep`` from the packed set at ``out`` into the work folder as finished steps,
+    with their figures from its manifest; return ``{name: the build date of the set they came from}``."""
+    from zhbert.errors import MissingFileError, UsageError
+
+    unknown = sorted(set(keep) - set(MODELS))
+    if unknown:
+        raise UsageError(f"--keep: unknown model {', '.join(unknown)}; expected some of {', '.join(MODELS)}")
+    if not keep:
+        return {}
+    if not (out / "manifest.json").is_file():
+        raise MissingFileError(f"--keep needs a packed set with its manifest.json at {out}")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    last_stage = list(PRETRAIN_STAGES)[-1]
+    for name in keep:
+        target = work / (last_stage if name == "mlm" else name)
+        if not _done(target):
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(out / name, target)
+        figures = manifest["metrics"][name]
+        results = {stage: {k.removeprefix(f"{stage}_"): v for k, v in figures.items() if k.startswith(f"{stage}_")}
+                   for stage in PRETRAIN_STAGES} if name == "mlm" else {name: figures}  # fmt: skip
+        for folder, values in results.items():
+            (work / folder).mkdir(parents=True, exist_ok=True)
+            (work / folder / "all_results.json").write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+    return {name: str(manifest.get("built", "unknown")) for name in keep}
+
+
+def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ()) -> dict[str, Any]:
     """Run the steps of the module's docstring; return the manifest written to ``out``."""
     from transformers import AutoTokenizer
 
@@ -270,6 +315,7 @@ def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
 
     started = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
+    kept = restore_kept(out, work, keep)
     corpus = work / "corpus"
     if not (corpus / "corpus.json").is_file():
         print("release: step 1: the base corpus", flush=True)
@@ -280,8 +326,9 @@ def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
         with open(corpus / "train.txt", encoding="utf-8") as lines:
             keep = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
         save_pruned_tokenizer(tokenizer, keep, work / "vocab", source="bert-base-chinese")
+    last_stage = list(PRETRAIN_STAGES)[-1]
     for number, stage in enumerate(PRETRAIN_STAGES, start=3):
-        if not _done(work / stage):
+        if not _done(work / stage) and not _done(work / last_stage):
             print(f"release: step {number}: pretraining, {stage}", flush=True)
             if wwm_pretrain(pretrain_flags(stage, work)) != 0:
                 raise ZhbertError(f"wwm-pretrain failed in {stage}")
@@ -310,7 +357,9 @@ def build_release(shared: Path, work: Path, out: Path) -> dict[str, Any]:
     }
     manifest = {
         "name": "zhbert demo models",
-        "command": f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}",
+        "command": f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}"
+        + (f" --keep {','.join(keep)}" if keep else ""),
+        "kept_from_earlier_build": kept,
         "built": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, python {platform.python_version()}",
         "data": {
@@ -357,10 +406,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--shared", default="../shared/data", help="the shared data folder")
     parser.add_argument("--work", default="runs/release", help="where the runs and checkpoints go")
     parser.add_argument("--out", default="zhbert_demo/models", help="where the packed set and manifest go")
+    parser.add_argument("--keep", default="", help="models of the set at --out to keep (some of mlm,tagger,classifier)")
 
     def body() -> int:
         args = parser.parse_args(argv)
-        manifest = build_release(Path(args.shared), Path(args.work), Path(args.out))
+        manifest = build_release(Path(args.shared), Path(args.work), Path(args.out),
+                                 [k for k in args.keep.split(",") if k])  # fmt: skip
         print(json.dumps(manifest["metrics"], indent=2, ensure_ascii=False))
         return 0
 
