@@ -79,6 +79,20 @@ def test_known_words_and_rules(law_paragraphs, law_terms):
     assert {"和解协议", "违法所得", "证券交易所"} <= words  # a function character inside a word is no edge
 
 
+def test_pieces_of_dictionary_words_are_left_out():
+    # 委书记 follows 市, 省, 县 and 党, each of which makes a dictionary word with 委 (市委, 党委, ...); 监管员
+    # follows the same four and makes none. Both are free and cohesive (for so small a corpus); only the second
+    # is a term.
+    known = known_words()
+    assert {"市委", "省委", "县委", "党委"} <= known and not {"市监", "省监", "县监", "党监"} & known
+    ends = ["出席会议", "讲话", "指出", "表示", "主持会议", "强调"]
+    texts = [f"今天{place}{word}{end}。" for word in ("委书记", "监管员") for place in "市省县党" for end in ends]
+    plain = {t.word for t in discover_terms(texts, min_count=2, min_cohesion=2.0, rules=False)}
+    assert {"委书记", "监管员"} <= plain
+    found = {t.word for t in discover_terms(texts, min_count=2, min_cohesion=2.0)}
+    assert "监管员" in found and "委书记" not in found
+
+
 def test_no_term_crosses_punctuation_or_the_end_of_a_text():
     # Were the comma or the end of a text no boundary, 丰日, 丰月, ... and 雨天, 雪地, ... would each be seen 3 times.
     texts = [f"{a}张三丰，{b}{c}" for a in "天地人山水火木金土风" for b in "日月星云雨" for c in "雪霜雷电光"] * 3

@@ -24,8 +24,10 @@ A candidate passes with ``cohesion >= min_cohesion`` and both entropies ``>= min
 thumb leave out what the statistics cannot tell from a term: phrases that jieba cuts into a function word and
 the rest (a function word being one of the single characters that jieba's dictionary tags as a particle,
 preposition, conjunction or adverb and counts 50,000 times or more: 的, 了, 在, 和, 也, 就, 都, 对, 把, ...;
-so 提出了 and 被判处 go, 和解协议 and 违法所得 stay), and number expressions (two or more of
-〇零一二三四五六七八九十百千万亿两, as in 第四十五条).
+so 提出了 and 被判处 go, 和解协议 and 违法所得 stay), number expressions (two or more of
+〇零一二三四五六七八九十百千万亿两, as in 第四十五条), and pieces of dictionary words: a candidate that, in most
+of its occurrences, begins with the end of a dictionary word its left neighbour starts (市 + 委书记, 实 +
+验室), or ends with the start of one its right neighbour ends (斯坦 in 哈萨克斯坦 does the former).
 
 Counting is exact for every candidate: the corpus is read once (streamed; ``processes`` worker processes count
 it), kept on disk as 4 bytes a character, and read a second time to count the candidates again with their
@@ -57,6 +59,7 @@ CHUNK_CHARS = 1 << 20  # characters per chunk of counting work
 FUNCTION_TAGS = ("u", "p", "c", "d")
 FUNCTION_MIN_FREQ = 50_000
 NUMERALS = "〇零一二三四五六七八九十百千万亿两"
+MAX_CROSSING = 0.5  # the largest share of a term's occurrences in which a dictionary word crosses one of its ends
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,8 @@ def discover_terms(
             three different neighbours on each side).
         top_k: keep this many terms, best first (``None``: all that pass).
         exclude_known: leave out the words of jieba's main dictionary (``known_words``).
-        rules: leave out phrases that jieba cuts into a function word and the rest, and number expressions.
+        rules: leave out phrases that jieba cuts into a function word and the rest, number expressions, and
+            pieces of dictionary words (the module docstring says how each is told).
         processes: worker processes that count (1: this process alone). The result does not depend on it. The
             workers are started with ``spawn``: a script that asks for more than one calls this under
             ``if __name__ == "__main__":``.
@@ -306,7 +310,12 @@ def _judge(
     left = _entropy(own.left, own.counts)[chosen]
     right = _entropy(own.right, own.counts)[chosen]
     free = np.minimum(left, right)
-    keep = np.flatnonzero((cohesion >= limits[0]) & (free >= limits[1]))
+    passed = (cohesion >= limits[0]) & (free >= limits[1])
+    if rules:
+        crossed = np.maximum(_crossed(own.left, chosen, codes, left_side=True),
+                             _crossed(own.right, chosen, codes, left_side=False))  # fmt: skip
+        passed &= crossed <= MAX_CROSSING * counts
+    keep = np.flatnonzero(passed)
     if not len(keep):
         return []
     score = free + cohesion / n
@@ -315,6 +324,32 @@ def _judge(
         Term(word, int(counts[i]), float(cohesion[i]), float(left[i]), float(right[i]), float(score[i]))
         for word, i in zip(words, keep, strict=True)
     ]
+
+
+def _crossed(table: NgramTable, chosen: np.ndarray, codes: np.ndarray, *, left_side: bool) -> np.ndarray:
+    """How many occurrences of each candidate (rows of ``codes``, entries ``chosen`` of the neighbour ``table``)
+    have a neighbour that forms a dictionary word with the candidate's first characters (``left_side``) or its
+    last ones."""
+    row_of = np.full(int(chosen.max()) + 1 if len(chosen) else 0, -1, dtype=np.int64)
+    row_of[chosen] = np.arange(len(chosen))
+    entry = (table.keys >> np.uint64(21)).astype(np.int64)
+    inside = entry < len(row_of)
+    rows = np.where(inside, row_of[np.minimum(entry, len(row_of) - 1)], -1) if len(row_of) else entry * 0 - 1
+    where = np.flatnonzero(rows >= 0)
+    rows = rows[where]
+    neighbour = (table.keys[where] & np.uint64((1 << 21) - 1)).astype(np.uint32)[:, None]
+    crossing = np.zeros(len(where), dtype=bool)
+    n = codes.shape[1]
+    for k in range(1, n + 1):
+        part = codes[rows, :k] if left_side else codes[rows, n - k :]
+        word = np.hstack([neighbour, part] if left_side else [part, neighbour])
+        known = _known_keys(k + 1)
+        if not len(known) or not len(word):
+            continue
+        keys = ngram_keys(word)[-1]
+        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+        crossing |= known[at] == keys
+    return np.bincount(rows[crossing], weights=table.counts[where][crossing], minlength=len(chosen))
 
 
 def _decode(codes: np.ndarray) -> list[str]:
