@@ -324,8 +324,8 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
         print("release: step 2: the pruned vocabulary", flush=True)
         tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
         with open(corpus / "train.txt", encoding="utf-8") as lines:
-            keep = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
-        save_pruned_tokenizer(tokenizer, keep, work / "vocab", source="bert-base-chinese")
+            tokens = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
+        save_pruned_tokenizer(tokenizer, tokens, work / "vocab", source="bert-base-chinese")
     last_stage = list(PRETRAIN_STAGES)[-1]
     for number, stage in enumerate(PRETRAIN_STAGES, start=3):
         if not _done(work / stage) and not _done(work / last_stage):
