@@ -152,12 +152,14 @@ def demo_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def handlers(demo_home):
     from zhbert_demo.app import load_handlers
-    from zhbert_demo.models import DemoModelPaths
+    from zhbert_demo.models import DEMO_TERMS, DemoModelPaths
 
     # The models the server below serves with no model flags: the shipped set when there is one.
     paths = DemoModelPaths.shipped() or DemoModelPaths.complete(demo_home)
     assert paths is not None
-    return load_handlers(str(paths.classifier), str(paths.tagger), str(paths.mlm), user_dict=str(paths.user_dict))
+    return load_handlers(
+        str(paths.classifier), str(paths.tagger), str(paths.mlm), user_dict=str(paths.user_dict), terms=str(DEMO_TERMS)
+    )
 
 
 @pytest.fixture(scope="session")

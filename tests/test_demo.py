@@ -103,13 +103,31 @@ def test_mask_handler_masks_whole_jieba_words(handlers):
         assert "〔非法吸收公众存款罪〕" in words and "〔缓刑考验期限〕" in words  # user-dictionary words marked
         masked = [r for r in rows if r[3]]
         assert masked, f"seed {seed} masked nothing"
-        for word, start, end, _, _, replaced in masked:
+        for word, start, end, _, _, _, replaced in masked:
             assert MASK_TEXT[start:end] == word and len(replaced.split()) == len(word)
         assert [(p, k) for p, k in pieces if k == "掩码"] == [(r[0], "掩码") for r in masked]
         assert model_input.count("[MASK]") >= 1
     assert handlers.mask(MASK_TEXT, "jieba", 1) == handlers.mask(MASK_TEXT, "jieba", 1)
     chars = handlers.mask(MASK_TEXT, "char", 0)[3]
     assert [r[0] for r in chars] == list(MASK_TEXT)
+
+
+def test_mask_handler_shows_the_discovered_terms_of_the_input(handlers):
+    text = "犯罪嫌疑人认罪认罚的，值班律师应当在场，并在具结书上签字。"
+    assert {"认罪认罚", "值班律师"} <= handlers.terms  # found by zhbert terms in the demo's legal corpus
+    plain_words, _, _, plain_rows = handlers.mask(text, "jieba", 0)
+    assert "【" not in plain_words and not any(r[5] for r in plain_rows)
+    assert "认罪认罚" not in [r[0] for r in plain_rows]  # jieba alone cuts it
+    words, pieces, _, rows = handlers.mask(text, "jieba", 0, True)
+    assert "【认罪认罚】" in words and "【值班律师】" in words
+    found = [r[0] for r in rows if r[5]]
+    assert found == [w for w in (r[0] for r in rows) if w in handlers.terms] and "认罪认罚" in found
+    assert not any(r[4] for r in rows if r[5])  # a discovered term is not counted as a user-dictionary word
+    assert {p for p, k in pieces if k == "发现的术语"} <= set(found)
+    with pytest.raises(InputError, match="不能使用发现的术语"):
+        handlers.mask(text, "char", 0, True)
+    with pytest.raises(InputError, match="true 或 false"):
+        handlers.mask(text, "jieba", 0, "yes")
 
 
 def test_fill_mask_handler(handlers):
@@ -281,8 +299,11 @@ def test_api_mask_masks_only_whole_words(client, handlers):
     rows = table["data"]
     assert [r[0] for r in rows] == jieba_words and words.count(" / ") == len(jieba_words) - 1
     masked = [r for r in rows if r[3]]
-    assert masked and all(len(r[5].split()) == len(r[0]) for r in masked)
+    assert masked and all(len(r[6].split()) == len(r[0]) for r in masked)
     assert [h["token"] for h in highlighted if h["class_or_confidence"] == "掩码"] == [r[0] for r in masked]
+    text = "犯罪嫌疑人认罪认罚的，值班律师应当在场。"
+    words, _, _, table = client.predict(text, "jieba", 0, True, api_name="/mask")
+    assert "【认罪认罚】" in words and table["data"] == [list(r) for r in handlers.mask(text, "jieba", 0, True)[3]]
 
 
 def test_api_fill_mask_returns_k_candidates(client):

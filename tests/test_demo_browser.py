@@ -97,6 +97,19 @@ def test_mask_tab_shows_segmentation_and_masked_words(page, handlers, tmp_path):
     page.screenshot(path=str(tmp_path / "mask.png"), full_page=True)
 
 
+def test_mask_tab_marks_the_discovered_terms(page, handlers, tmp_path):
+    text = "犯罪嫌疑人认罪认罚的，值班律师应当在场，并在具结书上签字。"
+    _open_tab(page, "全词掩码")
+    _type(page, "mask-text", text)
+    page.locator("#mask-terms input").check()
+    page.locator("#mask-button").click()
+    words = handlers.mask(text, "jieba", 0, True)[0]
+    assert "【认罪认罚】" in words
+    expect(page.locator("#mask-words textarea")).to_have_value(words, timeout=60_000)
+    expect(page.locator("#mask-highlight")).to_contain_text("发现的术语")
+    page.screenshot(path=str(tmp_path / "mask_terms.png"), full_page=True)
+
+
 def test_fill_mask_tab_lists_candidates(page, handlers, tmp_path):
     text = "中华人民共和国[MASK]法"
     _open_tab(page, "完形填空")

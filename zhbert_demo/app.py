@@ -16,7 +16,7 @@ import math
 import sys
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from zhbert.errors import MissingExtraError, UsageError
@@ -36,6 +36,7 @@ NER_EXAMPLES = [
 MASK_EXAMPLES = [
     "中华人民共和国刑法规定，非法吸收公众存款罪的缓刑考验期限不得少于一年。",
     "当事人在诉讼时效期间内提出请求，人民法院应当依法受理。",
+    "犯罪嫌疑人认罪认罚的，值班律师应当在场，并在具结书上签字。",
 ]
 FILL_EXAMPLES = ["中华人民共和国[MASK]法", "当事人应当遵循诚实[MASK]用原则。"]
 ATTENTION_EXAMPLES = ["国务院总理李强在北京会见了联合国秘书长古特雷斯。", "味道很好，送餐也很快，下次还会再点。"]
@@ -97,6 +98,8 @@ class DemoHandlers:
     default_segmenter: str = "jieba"
     max_chars: int = DEFAULT_MAX_CHARS
     provenance: str = ""  # Markdown: where the models came from (from a model set's manifest)
+    terms: frozenset[str] = frozenset()  # discovered terms (``zhbert terms``) for the 全词掩码 tab's option
+    term_segmenters: dict[str, Any] = field(default_factory=dict)  # name -> the segmenter with the terms added
 
     def classify(self, text: str) -> dict[str, float]:
         """Label -> probability (the values sum to 1)."""
@@ -119,11 +122,15 @@ class DemoHandlers:
         rows = [[e.text, e.type, e.start, e.end, round(e.score, 4)] for e in entities]
         return pieces, rows
 
-    def mask(self, text: str, segmenter: str | None = None, seed: float = 0) -> tuple[str, list, str, list[list[Any]]]:
-        """Segment, draw one whole-word masking with ``seed``, and show it word by word.
+    def mask(
+        self, text: str, segmenter: str | None = None, seed: float = 0, terms: bool | None = False
+    ) -> tuple[str, list, str, list[list[Any]]]:
+        """Segment, draw one whole-word masking with ``seed``, and show it word by word; with ``terms``, the
+        discovered terms are added to the segmenter's dictionary first.
 
-        Returns the segmentation (words joined by " / ", user-dictionary words in 〔〕), the text as
-        (word, "掩码" | "用户词典" | None) pieces, the model's masked input, and one row per word.
+        Returns the segmentation (words joined by " / ", user-dictionary words in 〔〕, discovered terms in 【】),
+        the text as (word, "掩码" | "用户词典" | "发现的术语" | None) pieces, the model's masked input, and one row
+        per word.
         """
         from zhbert.mlm import mask_preview
 
@@ -131,24 +138,46 @@ class DemoHandlers:
         name = segmenter or self.default_segmenter
         if name not in self.segmenters:
             raise InputError(f"未知的分词器 {name!r}，可选：{', '.join(self.segmenters)}。(Unknown segmenter.)")
+        if terms is not None and not isinstance(terms, bool):
+            raise InputError(f"“发现的术语”应为 true 或 false，收到 {terms!r}。(terms must be true or false.)")
+        chosen = self.segmenters[name]
+        if terms:
+            if name not in self.term_segmenters:
+                raise InputError(
+                    f"分词器 {name} 不能使用发现的术语（可用：{', '.join(self.term_segmenters) or '无'}）。"
+                    "(This segmenter has no discovered terms.)"
+                )
+            chosen = self.term_segmenters[name]
         view = mask_preview(
             text,
             self.filler.tokenizer,
-            self.segmenters[name],
+            chosen,
             seed=whole_number(seed, 0, MAX_SEED, "随机种子", "seed"),
             max_length=self.filler.max_length,
         )
-        words = " / ".join(f"〔{w.text}〕" if w.user_word else w.text for w in view.words)
+        own = self.segmenters[name].user_words()
+        found = {w.text for w in view.words if terms and w.user_word and w.text in self.terms and w.text not in own}
+
+        def kind(w: Any) -> str | None:
+            return "掩码" if w.masked else "发现的术语" if w.text in found else "用户词典" if w.user_word else None
+
+        words = " / ".join(
+            f"【{w.text}】" if w.text in found else f"〔{w.text}〕" if w.user_word else w.text for w in view.words
+        )
         pieces: list[tuple[str, str | None]] = []
         at = 0
         for w in view.words:
             if w.start > at:
                 pieces.append((text[at : w.start], None))
-            pieces.append((w.text, "掩码" if w.masked else "用户词典" if w.user_word else None))
+            pieces.append((w.text, kind(w)))
             at = w.end
         if at < len(text):
             pieces.append((text[at:], None))
-        rows = [[w.text, w.start, w.end, w.masked, w.user_word, " ".join(w.replaced_by)] for w in view.words]
+        rows = [
+            [w.text, w.start, w.end, w.masked, w.user_word and w.text not in found, w.text in found,
+             " ".join(w.replaced_by)]
+            for w in view.words
+        ]  # fmt: skip
         return words, pieces, view.masked_input, rows
 
     def fill_mask(self, text: str, top_k: float = 5) -> list[list[Any]]:
@@ -270,7 +299,8 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
 
     with gr.Blocks(title="zhbert 中文 BERT 演示") as demo:
         gr.Markdown(
-            f"# zhbert 中文 BERT 演示\n文本分类、实体识别、全词掩码与完形填空。每次最多 {handlers.max_chars} 个字符。"
+            "# zhbert 中文 BERT 演示\n文本分类、实体识别、全词掩码、完形填空与注意力。"
+            f"每次最多 {handlers.max_chars} 个字符。"
         )
         if handlers.provenance:
             with gr.Accordion("模型来源 (where the models come from)", open=False, elem_id="provenance"):
@@ -291,7 +321,15 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
             gr.Examples([[x] for x in NER_EXAMPLES], inputs=[text])
             button.click(_guarded(handlers.ner), [text], [highlighted, table], api_name="ner")
         with gr.Tab("全词掩码", id="mask"):
-            gr.Markdown("分词后按整词抽样掩码（15%）：一个词要么整个被掩码，要么不动。〔〕内为用户词典中的词。")
+            gr.Markdown(
+                "分词后按整词抽样掩码（15%）：一个词要么整个被掩码，要么不动。〔〕内为用户词典中的词"
+                + (
+                    f"；勾选“发现的术语”后，{len(handlers.terms)} 个由 `zhbert terms` 从领域语料中自动发现的词"
+                    "也加入词典，输入中出现的标为【】。"
+                    if handlers.terms
+                    else "。"
+                )
+            )
             text = gr.Textbox(label="文本", lines=3, elem_id="mask-text")
             with gr.Row():
                 segmenter = gr.Dropdown(
@@ -301,17 +339,22 @@ def build_demo(handlers: DemoHandlers, concurrency_limit: int = 2) -> Any:
                     elem_id="mask-segmenter",
                 )
                 seed = gr.Number(value=0, precision=0, label="随机种子", elem_id="mask-seed")
+                use_terms = gr.Checkbox(
+                    value=False, label="发现的术语", visible=bool(handlers.term_segmenters), elem_id="mask-terms"
+                )
             button = gr.Button("分词并掩码", variant="primary", elem_id="mask-button")
             words = gr.Textbox(label="分词", elem_id="mask-words")
             masked = gr.HighlightedText(label="被掩码的整词", elem_id="mask-highlight")
             model_input = gr.Textbox(label="模型输入", elem_id="mask-input")
             table = gr.Dataframe(
-                headers=["词", "起", "止", "掩码", "用户词典", "替换为"], label="逐词", elem_id="mask-table"
+                headers=["词", "起", "止", "掩码", "用户词典", "发现的术语", "替换为"],
+                label="逐词",
+                elem_id="mask-table",
             )
             gr.Examples([[x] for x in MASK_EXAMPLES], inputs=[text])
             button.click(
                 _guarded(handlers.mask),
-                [text, segmenter, seed],
+                [text, segmenter, seed, use_terms],
                 [words, masked, model_input, table],
                 api_name="mask",
                 preprocess=False,  # the handler checks the raw values: an empty, NaN or huge seed gets a message
@@ -389,15 +432,26 @@ def load_handlers(
     device: str | None = None,
     dtype: str | None = None,
     provenance: str = "",
+    terms: str | None = None,
 ) -> DemoHandlers:
-    """Load the three models and the segmenters (jieba with ``user_dict``, char, and LTP when given a model)."""
+    """Load the three models and the segmenters (jieba with ``user_dict``, char, and LTP when given a model);
+    ``terms``, a dictionary of discovered terms (``zhbert terms``), gives jieba and LTP a second segmenter each
+    with those terms added."""
     from zhbert.api import EntityTagger, MaskFiller, TextClassifier
-    from zhbert.text import get_segmenter
+    from zhbert.text import LtpSegmenter, get_segmenter, read_user_dict
 
     segmenters = {"jieba": get_segmenter("jieba", user_dict=user_dict)}
     if ltp_model is not None:
         segmenters["ltp"] = get_segmenter("ltp", user_dict=user_dict, ltp_model=ltp_model)
     segmenters["char"] = get_segmenter("char")
+    entries = read_user_dict(terms) if terms is not None else []
+    term_segmenters: dict[str, Any] = {}
+    if entries:
+        term_segmenters["jieba"] = get_segmenter("jieba", user_dict=user_dict)
+        term_segmenters["jieba"].add_words([(e.word, e.freq) if e.freq is not None else e.word for e in entries])
+        if ltp_model is not None:
+            own = [e.word for e in read_user_dict(user_dict)] if user_dict is not None else []
+            term_segmenters["ltp"] = LtpSegmenter(ltp_model, user_words=own + [e.word for e in entries])
     if segmenter not in segmenters:
         needs = " without an LTP model" if segmenter == "ltp" else ""
         raise UsageError(
@@ -412,6 +466,8 @@ def load_handlers(
         default_segmenter=segmenter,
         max_chars=max_chars,
         provenance=provenance,
+        terms=frozenset(e.word for e in entries),
+        term_segmenters=term_segmenters,
     )
 
 
@@ -450,6 +506,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--segmenter", choices=["jieba", "ltp", "char"], default="jieba")
     parser.add_argument("--user-dict", help="jieba user dictionary (default with the default set: legal terms)")
     parser.add_argument("--ltp-model", help="LTP model directory, to offer the LTP segmenter")
+    parser.add_argument(
+        "--terms",
+        help="discovered terms (zhbert terms) for the 全词掩码 tab's 发现的术语 option (default: the demo's, from its "
+        "legal corpus; 'none' to leave the option out)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS, help="longest accepted input")
@@ -469,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
-    from .models import DemoModelPaths, build_demo_models, read_manifest
+    from .models import DEMO_TERMS, DemoModelPaths, build_demo_models, read_manifest
 
     args = parser.parse_args(argv)
     if args.max_chars < 1:
@@ -501,6 +562,7 @@ def _serve(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
         args.device,
         args.dtype,
         provenance,
+        None if args.terms == "none" else args.terms or str(DEMO_TERMS),
     )
     demo = build_demo(handlers, concurrency_limit=args.concurrency)
     print(f"zhbert demo: serving on http://{args.host}:{args.port}", flush=True)

@@ -30,6 +30,7 @@ from zhbert.resources import BERT_BASE_CHINESE_DIR
 
 __all__ = [
     "DEMO_DATA_DIR",
+    "DEMO_TERMS",
     "SHIPPED_MODELS_DIR",
     "DemoModelPaths",
     "build_demo_models",
@@ -41,6 +42,8 @@ __all__ = [
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "data"
 SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
+# The 全词掩码 tab's discovered terms: zhbert terms data/law_corpus.txt -o data/discovered_terms.txt --top 300
+DEMO_TERMS = DEMO_DATA_DIR / "discovered_terms.txt"
 
 SET_NAME = "demo-models-v1"
 MANIFEST = "manifest.json"
