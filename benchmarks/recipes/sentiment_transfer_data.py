@@ -2,7 +2,11 @@
 its 酒店 (hotel) category, and waimai_10k, less any review that also occurs in ChnSentiCorp (compared with
 whitespace and U+FEFF removed), shuffled with a fixed seed. Labels keep their meaning: 1 positive, 0 negative.
 
-    python benchmarks/recipes/sentiment_transfer_data.py SHARED_DATA_DIR OUTPUT.csv
+    python benchmarks/recipes/sentiment_transfer_data.py SHARED_DATA_DIR OUTPUT.csv [CORPUS.txt]
+
+With CORPUS.txt it also writes a pretraining corpus in wwm-pretrain's .txt format: the same reviews and
+ChnSentiCorp's training part (the recipe's 10/10 split, seed 42; never its dev or test reviews), one review a
+line, 20 reviews a document.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ def _key(text: str) -> str:
     return "".join(text.replace("\ufeff", "").split())
 
 
-def main(shared: Path, output: Path) -> None:
+def main(shared: Path, output: Path, corpus: Path | None = None) -> None:
     with (shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv").open(encoding="utf-8", newline="") as f:
         hotel = {_key(row["review"] or "") for row in csv.DictReader(f)}
     rows: list[tuple[str, str]] = []
@@ -34,7 +38,19 @@ def main(shared: Path, output: Path) -> None:
         writer.writerow(["label", "review"])
         writer.writerows(kept)
     print(f"{output}: {len(kept)} reviews ({len(rows) - len(kept)} empty or also in ChnSentiCorp left out)")
+    if corpus is None:
+        return
+    from zhbert.data import read_cls_file, split_examples
+
+    data = read_cls_file(shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", text_column="review")
+    train = [e.text.strip() for e in split_examples(data.examples, 10.0, 10.0, 42)[0]]
+    texts = [text for _, text in kept] + [text for text in train if text]
+    random.Random(1).shuffle(texts)
+    with corpus.open("w", encoding="utf-8") as f:
+        for i in range(0, len(texts), 20):
+            f.write("\n".join(" ".join(t.split()) for t in texts[i : i + 20]) + "\n\n")
+    print(f"{corpus}: {len(texts)} reviews ({len(train)} from ChnSentiCorp's training part)")
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]) if len(sys.argv) > 3 else None)
