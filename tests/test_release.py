@@ -100,13 +100,21 @@ def test_kept_models_become_finished_steps_with_their_figures(tiny_mlm_dir, tmp_
     (out / "manifest.json").write_text(json.dumps({"built": "2026-12-01", "metrics": metrics}), encoding="utf-8")
     with pytest.raises(UsageError, match="--keep: unknown model base"):
         restore_kept(out, work, ["base"])
-    assert restore_kept(out, work, ["mlm", "tagger"]) == {"mlm": "2026-12-01", "tagger": "2026-12-01"}
+    (work / "tagger").mkdir(parents=True)
+    (work / "tagger" / "model.safetensors").write_bytes(b"another build")  # replaced by the kept one
+    kept, earlier = restore_kept(out, work, ["mlm", "tagger"])
+    assert kept == {"mlm": "2026-12-01", "tagger": "2026-12-01"} and earlier["metrics"] == metrics
     assert (work / "stage2" / "model.safetensors").read_bytes() == (out / "mlm" / "model.safetensors").read_bytes()
     assert not (work / "stage1" / "model.safetensors").exists()
     assert json.loads((work / "stage1" / "all_results.json").read_text()) == {"eval_loss": 3.0}
     assert json.loads((work / "stage2" / "all_results.json").read_text()) == {"eval_loss": 2.5}
     assert json.loads((work / "tagger" / "all_results.json").read_text()) == {"test_f1": 0.8}
     assert not (work / "classifier").exists()
+    assert (work / "tagger" / "model.safetensors").read_bytes() == (out / "tagger" / "model.safetensors").read_bytes()
+    # A set that itself kept a model passes on the date of the build that trained it.
+    manifest = {"built": "2026-12-03", "metrics": metrics, "kept_from_earlier_build": {"mlm": "2026-12-01"}}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert restore_kept(out, work, ["mlm", "tagger"])[0] == {"mlm": "2026-12-01", "tagger": "2026-12-03"}
 
 
 @pytest.mark.parametrize("stage", list(PRETRAIN_STAGES))

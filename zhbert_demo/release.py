@@ -21,10 +21,10 @@ Steps, each skipped when its output is already complete (so a rerun after an int
 8. ``--out``: the three models with bf16 weights, and ``manifest.json`` (data, commands, seeds, file hashes,
    metrics).
 
-``--keep mlm,tagger`` takes those models, and their figures, from the set already at ``--out`` as finished
-steps (the base stands for both pretraining stages), so only the others are rebuilt; the manifest says which
-were kept and from which build. Fine-tuning then starts from the packed base, whose weights are the bf16
-rounding of the pretrained ones.
+``--keep mlm,tagger`` takes those models, with their figures, data and flags, from the set already at ``--out``
+as finished steps (the base stands for both pretraining stages), so only the others are rebuilt; the manifest
+says which were kept and from which build. Fine-tuning then starts from the packed base, whose weights are the
+bf16 rounding of the pretrained ones, and the cloze test (step 7) is measured again on it.
 """
 
 from __future__ import annotations
@@ -107,6 +107,7 @@ REVIEW_SETS = {
 MSRA_TRAIN = "msra_ner/train.char.bio"
 SENTIMENT_NAMES = {"0": "负面", "1": "正面"}  # the review sets' labels: 0 negative, 1 positive
 MODELS = ("mlm", "classifier", "tagger")
+KEPT_DATA = {"mlm": ("base_corpus", "vocabulary"), "tagger": ("tagger",), "classifier": ("classifier",)}
 
 
 def _done(path: Path) -> bool:
@@ -274,32 +275,33 @@ def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_", "train_runtime"))}
 
 
-def restore_kept(out: Path, work: Path, keep: Sequence[str]) -> dict[str, str]:
-    """Copy the models named in ``keep`` from the packed set at ``out`` into the work folder as finished steps,
-    with their figures from its manifest; return ``{name: the build date of the set they came from}``."""
+def restore_kept(out: Path, work: Path, keep: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
+    """Copy the models named in ``keep`` from the packed set at ``out`` into the work folder as finished steps
+    (replacing what the work folder held there), with their figures from its manifest; return ``{name: the date
+    of the build that trained it}`` and that manifest."""
     from zhbert.errors import MissingFileError, UsageError
 
     unknown = sorted(set(keep) - set(MODELS))
     if unknown:
         raise UsageError(f"--keep: unknown model {', '.join(unknown)}; expected some of {', '.join(MODELS)}")
     if not keep:
-        return {}
+        return {}, {}
     if not (out / "manifest.json").is_file():
         raise MissingFileError(f"--keep needs a packed set with its manifest.json at {out}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     last_stage = list(PRETRAIN_STAGES)[-1]
     for name in keep:
         target = work / (last_stage if name == "mlm" else name)
-        if not _done(target):
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(out / name, target)
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(out / name, target)
         figures = manifest["metrics"][name]
         results = {stage: {k.removeprefix(f"{stage}_"): v for k, v in figures.items() if k.startswith(f"{stage}_")}
                    for stage in PRETRAIN_STAGES} if name == "mlm" else {name: figures}  # fmt: skip
         for folder, values in results.items():
             (work / folder).mkdir(parents=True, exist_ok=True)
             (work / folder / "all_results.json").write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
-    return {name: str(manifest.get("built", "unknown")) for name in keep}
+    earlier = manifest.get("kept_from_earlier_build", {})
+    return {name: str(earlier.get(name, manifest.get("built", "unknown"))) for name in keep}, manifest
 
 
 def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ()) -> dict[str, Any]:
@@ -308,14 +310,14 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
 
     from wwm_pretrain.run import main as wwm_pretrain
     from wwm_pretrain.vocab import count_tokens, prune_vocab, save_pruned_tokenizer
-    from zhbert.errors import ZhbertError
+    from zhbert.errors import MissingFileError, ZhbertError
     from zhbert.resources import BERT_BASE_CHINESE_DIR
 
     from . import base_corpus
 
     started = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
-    kept = restore_kept(out, work, keep)
+    kept, earlier = restore_kept(out, work, keep)
     corpus = work / "corpus"
     if not (corpus / "corpus.json").is_file():
         print("release: step 1: the base corpus", flush=True)
@@ -351,7 +353,11 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
     shutil.rmtree(staging, ignore_errors=True)
     for name, source in zip(MODELS, (work / "stage2", work / "classifier", work / "tagger"), strict=True):
         pack_model(source, staging / name, SENTIMENT_NAMES if name == "classifier" else None)
-    shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")
+    if not (staging / "mlm" / "pruned_vocab.json").is_file():  # a kept base brings its own
+        shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")
+    for stage in PRETRAIN_STAGES:
+        if not (work / stage / "all_results.json").is_file():
+            raise MissingFileError(f"{work / stage / 'all_results.json'} is missing: rerun {stage} or use --keep mlm")
     stage_metrics = {
         stage: json.loads((work / stage / "all_results.json").read_text(encoding="utf-8")) for stage in PRETRAIN_STAGES
     }
@@ -387,6 +393,12 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
         },
         "seconds_of_the_last_invocation": round(time.perf_counter() - started),  # steps already done are skipped
     }
+    for name in kept:  # a kept model's data and flags are those of the build that trained it
+        for key in KEPT_DATA[name]:
+            if key in earlier.get("data", {}):
+                manifest["data"][key] = earlier["data"][key]
+        if name in earlier.get("models", {}):
+            manifest["models"][name] = earlier["models"][name]
     manifest["files"] = {
         str(path.relative_to(staging)): {"sha256": _sha256(path), "bytes": path.stat().st_size}
         for path in sorted(staging.rglob("*"))

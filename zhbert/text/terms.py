@@ -27,7 +27,7 @@ preposition, conjunction or adverb and counts 50,000 times or more: 的, 了, �
 so 提出了 and 被判处 go, 和解协议 and 违法所得 stay), number expressions (two or more of
 〇零一二三四五六七八九十百千万亿两, as in 第四十五条), and pieces of dictionary words: a candidate that, in most
 of its occurrences, begins with the end of a dictionary word its left neighbour starts (市 + 委书记, 实 +
-验室), or ends with the start of one its right neighbour ends (斯坦 in 哈萨克斯坦 does the former).
+验室), or ends with the start of one its right neighbour ends (the neighbour being one character).
 
 Counting is exact for every candidate: the corpus is read once (streamed; ``processes`` worker processes count
 it), kept on disk as 4 bytes a character, and read a second time to count the candidates again with their
