@@ -361,7 +361,7 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
     stage_metrics = {
         stage: json.loads((work / stage / "all_results.json").read_text(encoding="utf-8")) for stage in PRETRAIN_STAGES
     }
-    manifest = {
+    manifest: dict[str, Any] = {
         "name": "zhbert demo models",
         "command": f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}"
         + (f" --keep {','.join(keep)}" if keep else ""),
