@@ -171,7 +171,8 @@ def bench_bf16(ner_path: str, cls_path: str, rounds: int, n: int) -> None:
     f1 = {d: ner_metrics(ner_texts, gold, spans[d])["f1"] for d in spans}
     labelled = {d: [r.label for r in c.predict([e.text for e in heldout])] for d, c in classifiers.items()}
     accuracy = {d: sum(a == b for a, b in zip(labelled[d], named, strict=True)) / len(named) for d in labelled}
-    cls_agree = sum(a == b for a, b in zip(labelled["float32"], labelled["bf16"], strict=True)) / len(named)
+    differ = sum(a != b for a, b in zip(labelled["float32"], labelled["bf16"], strict=True))
+    cls_agree = 1 - differ / len(named)
 
     print(f"\nbf16 against float32: Resume NER test ({len(ner_texts)} sentences, {ner_path}); "
           f"ChnSentiCorp, the recipes' dev and test parts, {len(cls_texts)} timed, {len(named)} scored "
@@ -191,7 +192,7 @@ def bench_bf16(ner_path: str, cls_path: str, rounds: int, n: int) -> None:
     print(
         f"TextClassifier accuracy: float32 {accuracy['float32']:.4f}, bf16 {accuracy['bf16']:.4f} "
         f"(change {100 * (accuracy['bf16'] - accuracy['float32']):+.2f} points); same label {cls_agree:.2%} "
-        f"({sum(a != b for a, b in zip(labelled['float32'], labelled['bf16'], strict=True))} of {len(named)} differ)"
+        f"({differ} of {len(named)} differ)"
     )
 
 

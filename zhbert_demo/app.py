@@ -438,7 +438,7 @@ def load_handlers(
     ``terms``, a dictionary of discovered terms (``zhbert terms``), gives jieba and LTP a second segmenter each
     with those terms added."""
     from zhbert.api import EntityTagger, MaskFiller, TextClassifier
-    from zhbert.text import LtpSegmenter, get_segmenter, read_user_dict
+    from zhbert.text import get_segmenter, read_user_dict
 
     segmenters = {"jieba": get_segmenter("jieba", user_dict=user_dict)}
     if ltp_model is not None:
@@ -450,8 +450,8 @@ def load_handlers(
         term_segmenters["jieba"] = get_segmenter("jieba", user_dict=user_dict)
         term_segmenters["jieba"].add_words([(e.word, e.freq) if e.freq is not None else e.word for e in entries])
         if ltp_model is not None:
-            own = [e.word for e in read_user_dict(user_dict)] if user_dict is not None else []
-            term_segmenters["ltp"] = LtpSegmenter(ltp_model, user_words=own + [e.word for e in entries])
+            term_segmenters["ltp"] = get_segmenter("ltp", user_dict=user_dict, ltp_model=ltp_model)
+            term_segmenters["ltp"].add_words([e.word for e in entries])
     if segmenter not in segmenters:
         needs = " without an LTP model" if segmenter == "ltp" else ""
         raise UsageError(

@@ -106,6 +106,7 @@ REVIEW_SETS = {
 }
 MSRA_TRAIN = "msra_ner/train.char.bio"
 SENTIMENT_NAMES = {"0": "负面", "1": "正面"}  # the review sets' labels: 0 negative, 1 positive
+BASE_STAGE = list(PRETRAIN_STAGES)[-1]  # the pretraining stage whose model is the base
 MODELS = ("mlm", "classifier", "tagger")
 KEPT_DATA = {"mlm": ("base_corpus", "vocabulary"), "tagger": ("tagger",), "classifier": ("classifier",)}
 
@@ -217,7 +218,7 @@ def _finetune(task: str, work: Path, name: str, data: dict[str, Any], training: 
     if _done(out) and metrics_file.is_file():
         return dict(json.loads(metrics_file.read_text(encoding="utf-8")))
     shutil.rmtree(out, ignore_errors=True)
-    args = TaskArguments(model_name_or_path=str(work / "stage2"), **data)
+    args = TaskArguments(model_name_or_path=str(work / BASE_STAGE), **data)
     training_args = FinetuneArguments(output_dir=str(out), report_to="none", **training)
     return finetune(task, args, training_args, command=f"python -m zhbert_demo.release ({name})")
 
@@ -289,9 +290,8 @@ def restore_kept(out: Path, work: Path, keep: Sequence[str]) -> tuple[dict[str, 
     if not (out / "manifest.json").is_file():
         raise MissingFileError(f"--keep needs a packed set with its manifest.json at {out}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    last_stage = list(PRETRAIN_STAGES)[-1]
     for name in keep:
-        target = work / (last_stage if name == "mlm" else name)
+        target = work / (BASE_STAGE if name == "mlm" else name)
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(out / name, target)
         figures = manifest["metrics"][name]
@@ -328,9 +328,8 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
         with open(corpus / "train.txt", encoding="utf-8") as lines:
             tokens = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
         save_pruned_tokenizer(tokenizer, tokens, work / "vocab", source="bert-base-chinese")
-    last_stage = list(PRETRAIN_STAGES)[-1]
     for number, stage in enumerate(PRETRAIN_STAGES, start=3):
-        if not _done(work / stage) and not _done(work / last_stage):
+        if not _done(work / stage) and not _done(work / BASE_STAGE):
             print(f"release: step {number}: pretraining, {stage}", flush=True)
             if wwm_pretrain(pretrain_flags(stage, work)) != 0:
                 raise ZhbertError(f"wwm-pretrain failed in {stage}")
@@ -345,13 +344,13 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
         {**reviews, "validation_file": str(work / "reviews" / "dev.csv"), **CLASSIFIER_DATA}, CLASSIFIER_TRAINING,
     )  # fmt: skip
     print("release: step 7: the cloze test on the held-out laws", flush=True)
-    cloze = heldout_cloze(work / "stage2", corpus / "heldout_legal.txt")
+    cloze = heldout_cloze(work / BASE_STAGE, corpus / "heldout_legal.txt")
     print(f"release: {json.dumps(cloze)}", flush=True)
 
     print(f"release: step 8: packing the models into {out}", flush=True)
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
-    for name, source in zip(MODELS, (work / "stage2", work / "classifier", work / "tagger"), strict=True):
+    for name, source in zip(MODELS, (work / BASE_STAGE, work / "classifier", work / "tagger"), strict=True):
         pack_model(source, staging / name, SENTIMENT_NAMES if name == "classifier" else None)
     if not (staging / "mlm" / "pruned_vocab.json").is_file():  # a kept base brings its own
         shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")

@@ -330,13 +330,13 @@ def _crossed(table: NgramTable, chosen: np.ndarray, codes: np.ndarray, *, left_s
     """How many occurrences of each candidate (rows of ``codes``, entries ``chosen`` of the neighbour ``table``)
     have a neighbour that forms a dictionary word with the candidate's first characters (``left_side``) or its
     last ones."""
-    row_of = np.full(int(chosen.max()) + 1 if len(chosen) else 0, -1, dtype=np.int64)
-    row_of[chosen] = np.arange(len(chosen))
     entry = (table.keys >> np.uint64(21)).astype(np.int64)
-    inside = entry < len(row_of)
-    rows = np.where(inside, row_of[np.minimum(entry, len(row_of) - 1)], -1) if len(row_of) else entry * 0 - 1
-    where = np.flatnonzero(rows >= 0)
-    rows = rows[where]
+    if not len(chosen) or not len(entry):
+        return np.zeros(len(chosen))
+    row_of = np.full(max(int(entry.max()), int(chosen.max())) + 1, -1, dtype=np.int64)
+    row_of[chosen] = np.arange(len(chosen))
+    where = np.flatnonzero(row_of[entry] >= 0)
+    rows = row_of[entry[where]]
     neighbour = (table.keys[where] & np.uint64((1 << 21) - 1)).astype(np.uint32)[:, None]
     crossing = np.zeros(len(where), dtype=bool)
     n = codes.shape[1]
