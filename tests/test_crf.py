@@ -66,6 +66,28 @@ def test_nll_equals_brute_force(seed, num_labels, constrained):
         assert nll[b].item() == pytest.approx((log_z - gold).item(), rel=1e-5, abs=1e-4)
 
 
+@pytest.mark.parametrize("scale", [10.0, 30.0])
+def test_nll_and_gradients_hold_for_confident_emissions(scale):
+    """Logits 30 nats apart, as a trained tagger gives: the likelihood still equals the brute force over all
+    paths, and its gradient equals the one of the brute force."""
+    crf = make_crf(5, 7, constrained=True)
+    generator = torch.Generator().manual_seed(7)
+    emissions = (scale * torch.randn(2, 5, 5, generator=generator)).requires_grad_()
+    tags = torch.tensor([[0, 1, 2, 3, 0], [4, 0, 1, 3, 0]])
+    mask = torch.tensor([[True] * 5, [True] * 4 + [False]])
+    crf.neg_log_likelihood(emissions, tags, mask, reduction="sum").backward()
+    reference = emissions.detach().clone().requires_grad_()
+    total = reference.new_zeros(())
+    for b, n in enumerate((5, 4)):
+        log_z = torch.logsumexp(path_scores(crf, reference[b, :n], all_paths(5, n)), dim=0)
+        total = total + log_z - path_scores(crf, reference[b, :n], tags[b, :n][None])[0]
+    total.backward()
+    assert emissions.grad is not None and reference.grad is not None
+    assert torch.allclose(emissions.grad, reference.grad, atol=1e-5)
+    nll = crf.neg_log_likelihood(emissions.detach(), tags, mask, reduction="sum")
+    assert nll.item() == pytest.approx(total.item(), rel=1e-5)
+
+
 @pytest.mark.parametrize("length", [1, 2, 4])
 def test_probabilities_of_all_paths_sum_to_one(length):
     crf = make_crf(5, length)
