@@ -44,7 +44,39 @@ VARIANTS = [
     "bf16 masked-only",
     "bf16 masked-only eager",
     "bf16 masked-only fast dropout",
+    "bf16 weights masked-only fast dropout",
 ]
+
+
+class MasterWeightsAdamW:
+    """Fused AdamW on float32 copies of a bf16 model's weights: the gradients are copied up before each step and
+    the new weights copied down after it. The "bf16 weights" row runs the layers in bf16 this way, with no
+    autocast, so no op casts its inputs; LayerNorm keeps float32 weights (its input and output are bf16)."""
+
+    def __init__(self, model: torch.nn.Module, lr: float) -> None:
+        self.params = [p for p in model.parameters() if p.requires_grad]
+        self.low = [p for p in self.params if p.dtype != torch.float32]
+        self.masters: list[torch.Tensor] = [p.detach().float().clone().requires_grad_() for p in self.low]
+        high: list[torch.Tensor] = [p for p in self.params if p.dtype == torch.float32]
+        self.inner = torch.optim.AdamW(self.masters + high, lr=lr, fused=True)
+
+    def step(self) -> None:
+        for master, param in zip(self.masters, self.low, strict=True):
+            master.grad = param.grad.float() if param.grad is not None else None
+        self.inner.step()
+        torch._foreach_copy_([p.data for p in self.low], self.masters)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for tensor in (*self.params, *self.masters):
+            tensor.grad = None
+
+
+def to_bf16_weights(model: torch.nn.Module) -> torch.nn.Module:
+    model.to(torch.bfloat16)
+    for module in model.modules():
+        if isinstance(module, torch.nn.LayerNorm):
+            module.float()
+    return model
 
 
 def matmul_peak(dtype: torch.dtype, n: int = 2048, repeats: int = 5) -> float:
@@ -98,7 +130,8 @@ def measure(
     shared initial weights."""
     torch.manual_seed(0)
     init = BertForMaskedLM(config)
-    models, optims = {}, {}
+    models: dict[str, torch.nn.Module] = {}
+    optims: dict[str, torch.optim.Optimizer | MasterWeightsAdamW] = {}
     for name in variants:
         model = copy.deepcopy(init)
         if name.endswith(("eager", "fast dropout")):
@@ -106,11 +139,15 @@ def measure(
         if name.endswith("fast dropout"):
             use_fast_dropout(model)
         models[name] = with_sparse_mlm_loss(model) if "masked-only" in name else model
-        optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
+        if name.startswith("bf16 weights"):
+            optims[name] = MasterWeightsAdamW(to_bf16_weights(models[name]), lr=1e-4)
+        else:
+            optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
 
     def train(name: str, k: int) -> tuple[float, list[float]]:
         model, opt = models[name], optims[name]
-        cast = torch.autocast("cpu", dtype=torch.bfloat16) if name.startswith("bf16") else nullcontext()
+        autocast = name.startswith("bf16") and not name.startswith("bf16 weights")
+        cast = torch.autocast("cpu", dtype=torch.bfloat16) if autocast else nullcontext()
         losses = []
         start = time.perf_counter()
         for i in range(k):
@@ -178,24 +215,23 @@ def main() -> None:
         batches = [collator(rows[i : i + batch_size]) for i in range(0, batch_size * 4, batch_size)]
         r, first = measure(config, batches, args.rounds, steps, variants)
         base = r["fp32 masked-only"]["tokens_per_s"]
+        width = max(len(name) for name in variants)
         print(
             f"\n{label}, dropout {dropout:g}, B={batch_size}, T=128, {steps} steps per round, "
             f"best of {args.rounds} rounds"
         )
-        print(f"{'variant':30s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
+        print(f"{'variant':{width}s} {'tok/s':>8s} {'vs fp32 masked-only':>20s} {'useful GFLOP/s':>15s} "
               f"{'of bf16 peak':>13s} {'of fp32 peak':>13s}")  # fmt: skip
         for name in variants:
             tps, fps = r[name]["tokens_per_s"], r[name]["flops_per_s"]
-            print(
-                f"{name:30s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {fps / peak16:13.0%} {fps / peak32:13.0%}"
-            )
+            shares = f"{fps / peak16:13.0%} {fps / peak32:13.0%}"
+            print(f"{name:{width}s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {shares}")
         print("losses of the first 3 steps (same weights, same batches):")
         for name in variants:
-            ref = first.get(
-                f"fp32 {name[5:]}" if name.endswith(("dense", "fast dropout")) else "", first["fp32 masked-only"]
-            )
+            twin = "fp32 " + name.removeprefix("bf16 ").removeprefix("weights ")
+            ref = first.get(twin if name.endswith(("dense", "fast dropout")) else "", first["fp32 masked-only"])
             diffs = ", ".join(f"{(a - b) / b:+.2%}" for a, b in zip(first[name], ref, strict=True))
-            print(f"  {name:30s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
+            print(f"  {name:{width}s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
 
 
 if __name__ == "__main__":
