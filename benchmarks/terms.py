@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from _common import REPO, SHARED_DATA, header
 
@@ -34,12 +35,14 @@ LAW = SHARED_DATA / "law_corpus_zh" / "law_corpus.txt"
 LEGAL_TERMS = REPO / "zhbert_demo" / "data" / "legal_terms.txt"
 KS = (50, 100, 200, 500)
 HAN = re.compile(r"^[\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}$")
-SETTINGS = {  # name -> discover_terms arguments
+SETTINGS: dict[str, dict[str, Any]] = {  # name -> discover_terms arguments
     "defaults": {},
     "small corpus (min_count 2, min_entropy 0.5)": {"min_count": 2, "min_entropy": 0.5},
     "small corpus, rules=False": {"min_count": 2, "min_entropy": 0.5, "rules": False},
+    "small corpus, compounds=False": {"min_count": 2, "min_entropy": 0.5, "compounds": False},
 }
 SMALL = "small corpus (min_count 2, min_entropy 0.5)"
+NEW_WORDS = "small corpus, compounds=False"
 
 
 def gold_lines(name: str) -> list[str]:
@@ -77,7 +80,7 @@ def sighan() -> None:
     known = known_words()
     print("\n## SIGHAN 2005: discovered words against the gold words jieba's dictionary lacks")
     print("P@K / R@K; R@K over all out-of-dictionary gold word types")
-    dictionaries: dict[str, list[Term]] = {}
+    dictionaries: dict[tuple[str, str], list[Term]] = {}
     for name in ("msr", "pku"):
         lines = gold_lines(name)
         texts = ["".join(line.split()) for line in lines]
@@ -96,30 +99,34 @@ def sighan() -> None:
             terms = discover_terms(texts, **kwargs)
             scores = precision_recall([t.word for t in terms], ood)
             print(f"{'discover_terms, ' + label:52s} {len(terms):>6d}  {scores}")
+            if label in (SMALL, NEW_WORDS):
+                dictionaries[name, label] = terms
             if label == SMALL:
-                dictionaries[name] = terms
                 wrong = [t.word for t in terms[:100] if t.word not in ood]
                 right = [t.word for t in terms[:100] if t.word in ood]
                 print(f"  top 100, gold words: {' '.join(right)}")
                 print(f"  top 100, not gold words: {' '.join(wrong)}")
     print("\n## Word F1 of jieba on the gold test text, with the discovered terms as a user dictionary")
     print(f"discover_terms settings: {SMALL}; the dictionary as write_user_dict writes it (freq: count, raised to")
-    print("jieba's suggest_freq); the last rows load the same words with frequency 1 (jieba takes them only where")
-    print("its path probability prefers them)")
+    print("jieba's suggest_freq); 'frequency 1' rows load the same words with frequency 1 (jieba takes them only")
+    print("where its path probability prefers them); 'new words' rows are the terms found with compounds=False")
+    print("(none that jieba's dictionary cuts into words of 2+ characters alone)")
     print(f"{'dictionary':40s} {'MSR HMM on':>11s} {'MSR HMM off':>12s} {'PKU HMM on':>11s} {'PKU HMM off':>12s}")
     rows: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         for name in ("msr", "pku"):
             lines = gold_lines(name)
             variants: dict[str, str | None] = {"none (jieba's dictionary alone)": None}
-            for k in (200, 500):
-                path = Path(folder) / f"{name}-{k}.txt"
-                write_user_dict(dictionaries[name][:k], path, scores=False)
-                variants[f"top {k} discovered"] = str(path)
-            for k in (200, 500):
-                path = Path(folder) / f"{name}-{k}-freq1.txt"
-                path.write_text("".join(f"{t.word} 1 nz\n" for t in dictionaries[name][:k]), encoding="utf-8")
-                variants[f"top {k} discovered, frequency 1"] = str(path)
+            for setting, kind, ks in ((SMALL, "discovered", (200, 500)), (NEW_WORDS, "new words", (100, 200))):
+                for ones in (False, True):
+                    for k in ks:
+                        path = Path(folder) / f"{name}-{kind}-{k}-{ones}.txt"
+                        chosen = dictionaries[name, setting][:k]
+                        if ones:
+                            path.write_text("".join(f"{t.word} 1 nz\n" for t in chosen), encoding="utf-8")
+                        else:
+                            write_user_dict(chosen, path, scores=False)
+                        variants[f"top {k} {kind}" + (", frequency 1" if ones else "")] = str(path)
             for label, user_dict in variants.items():
                 rows.setdefault(label, []).extend(
                     word_f1(JiebaSegmenter(user_dict=user_dict, hmm=hmm), lines) for hmm in (True, False)

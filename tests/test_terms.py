@@ -93,6 +93,18 @@ def test_pieces_of_dictionary_words_are_left_out():
     assert "监管员" in found and "委书记" not in found
 
 
+def test_without_compounds_only_words_the_dictionary_cannot_build_are_kept(law_paragraphs, law_terms):
+    new = discover_terms(law_paragraphs, compounds=False)
+    words = sorted({t.word for t in law_terms})
+    cuts = JiebaSegmenter(hmm=False).cut(words)
+    builds = {w: all(len(piece) > 1 for piece in cut) for w, cut in zip(words, cuts, strict=True)}
+    assert new == [t for t in law_terms if not builds[t.word]]  # the same terms, order and statistics, less some
+    assert builds["值班律师"] and not builds["支付令"]  # 值班 + 律师; 支付 + 令
+    kept = {t.word for t in new}
+    assert "支付令" in kept and "值班律师" not in kept
+    assert 0 < len(new) < len(law_terms)
+
+
 def test_no_term_crosses_punctuation_or_the_end_of_a_text():
     # Were the comma or the end of a text no boundary, 丰日, 丰月, ... and 雨天, 雪地, ... would each be seen 3 times.
     texts = [f"{a}张三丰，{b}{c}" for a in "天地人山水火木金土风" for b in "日月星云雨" for c in "雪霜雷电光"] * 3
@@ -196,6 +208,14 @@ def test_cli_writes_the_dictionary_and_the_statistics(tmp_path, capsys, law_term
     assert words == [t.word for t in law_terms[:100]]
     assert (tmp_path / "terms.tsv").read_text(encoding="utf-8").count("\n") == 101
     assert "认罪认罚" in JiebaSegmenter(user_dict=out).cut(["被告人认罪认罚的"])[0]
+
+
+def test_cli_without_compounds(tmp_path, capsys, law_terms):
+    out = tmp_path / "new.txt"
+    assert main(["terms", str(LAW_CORPUS), "-o", str(out), "--no-compounds", "--quiet"]) == 0
+    words = [line.split()[0] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert "支付令" in words and "值班律师" not in words
+    assert set(words) < {t.word for t in law_terms}
 
 
 def test_cli_reads_several_files_and_keeps_known_words(tmp_path, capsys):

@@ -3,7 +3,7 @@
 zhbert preview "中华人民共和国刑法规定" [--segmenter jieba|ltp|char] [--user-dict FILE] [--seed N]
 zhbert train {classify,ner} --model_name_or_path DIR --train_file FILE ...   (or: zhbert train ner args.json)
 zhbert evaluate --model DIR --test_file FILE      zhbert predict --model DIR --input FILE --output FILE
-zhbert terms CORPUS [CORPUS ...] -o terms.txt [--top N] [--min-count N] [--max-len N] [--processes N]
+zhbert terms CORPUS [CORPUS ...] -o terms.txt [--top N] [--min-count N] [--max-len N] [--processes N] [--no-compounds]
 zhbert demo ...      zhbert build-demo-models ...   (commands of the demo package, found by entry point)
 
 A user's mistake (any ``ZhbertError``, or an ``OSError`` such as a full disk) is reported as one line,
@@ -291,6 +291,7 @@ def _terms(args: argparse.Namespace) -> int:
         min_entropy=args.min_entropy,
         top_k=args.top,
         exclude_known=not args.include_known,
+        compounds=not args.no_compounds,
         processes=args.processes,
         progress=sys.stderr.isatty() and not args.quiet,
     )
@@ -360,6 +361,10 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--processes", type=int, default=1, help="worker processes that count (default 1)")
     p.add_argument("--include-known", "--include_known", action="store_true",
                    help="keep words that jieba's dictionary already has")  # fmt: skip
+    p.add_argument("--no-compounds", "--no_compounds", action="store_true",
+                   help="leave out terms that jieba's dictionary cuts into words of 2+ characters alone "
+                   "(有关部门 = 有关 + 部门): new words only, for a dictionary meant to improve "
+                   "segmentation")  # fmt: skip
     p.add_argument("--tag", default="nz", help="part-of-speech tag written for every term (default nz)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_terms)

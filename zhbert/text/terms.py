@@ -163,6 +163,7 @@ def discover_terms(
     top_k: int | None = None,
     exclude_known: bool = True,
     rules: bool = True,
+    compounds: bool = True,
     processes: int = 1,
     max_ngrams: int = 4_000_000,
     progress: bool = False,
@@ -182,6 +183,12 @@ def discover_terms(
         exclude_known: leave out the words of jieba's main dictionary (``known_words``).
         rules: leave out phrases that jieba cuts into a function word and the rest, number expressions, and
             pieces of dictionary words (the module docstring says how each is told).
+        compounds: keep the terms that jieba's dictionary cuts into words of two or more characters alone
+            (有关部门: 有关 + 部门; 缓刑考验期限). ``False`` keeps only the words its dictionary cannot build, those
+            it cuts into pieces of which one at least is a single character (非法吸收公众存款罪: ... + 罪; most
+            names): the better choice for a dictionary that is to improve jieba's segmentation under a standard
+            that splits such phrases. Whole-word masking can use either; compounds are then masked whole, as
+            phrase masking does.
         processes: worker processes that count (1: this process alone). The result does not depend on it. The
             workers are started with ``spawn``: a script that asks for more than one calls this under
             ``if __name__ == "__main__":``.
@@ -228,19 +235,27 @@ def discover_terms(
             for n in range(min_len, max_len + 1)
         ]
     terms = [term for group in found for term in group]
-    if rules:
-        terms = _without_function_edges(terms)
+    if rules or not compounds:
+        terms = _by_dictionary_cut(terms, function_edges=rules, compounds=compounds)
     terms.sort(key=lambda t: (-t.score, -t.count, t.word))
     return terms[:top_k] if top_k is not None else terms
 
 
-def _without_function_edges(terms: list[Term]) -> list[Term]:
-    """The terms that jieba does not cut into a function word and the rest, or the rest and a function word."""
+def _by_dictionary_cut(terms: list[Term], *, function_edges: bool, compounds: bool) -> list[Term]:
+    """The terms kept after jieba's dictionary (HMM off) cuts each: with ``function_edges`` not those cut into a
+    function word and the rest (or the rest and a function word); without ``compounds`` not those cut into
+    words of two or more characters alone."""
     from .segment import JiebaSegmenter
 
     function = function_characters()
-    pieces = JiebaSegmenter(hmm=False).cut([t.word for t in terms])
-    return [t for t, cut in zip(terms, pieces, strict=True) if cut[0] not in function and cut[-1] not in function]
+    kept = []
+    for term, cut in zip(terms, JiebaSegmenter(hmm=False).cut([t.word for t in terms]), strict=True):
+        if function_edges and (cut[0] in function or cut[-1] in function):
+            continue
+        if not compounds and all(len(piece) > 1 for piece in cut):
+            continue
+        kept.append(term)
+    return kept
 
 
 def _warn_if_pruned(tables: list[NgramTable], min_count: int) -> None:
