@@ -30,7 +30,16 @@ from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["NgramTable", "Recount", "SpilledCorpus", "count_ngrams", "encode_chunk", "ngram_keys", "recount"]
+__all__ = [
+    "NgramTable",
+    "Recount",
+    "SpilledCorpus",
+    "count_ngrams",
+    "encode_chunk",
+    "ngram_keys",
+    "recount",
+    "split_neighbours",
+]
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -281,6 +290,14 @@ class Recount:
     first: np.ndarray
     right: NgramTable | None = None
     left: NgramTable | None = None
+
+
+def split_neighbours(table: NgramTable) -> tuple[np.ndarray, np.ndarray]:
+    """The keys of a neighbour table (``Recount.left`` or ``.right``) as (entry, neighbour's code point) pairs:
+    int64 and uint32 arrays in the table's order, the entries sorted."""
+    entries = (table.keys >> np.uint64(_CHAR_BITS)).astype(np.int64)
+    neighbours = (table.keys & np.uint64((1 << _CHAR_BITS) - 1)).astype(np.uint32)
+    return entries, neighbours
 
 
 _WANTED: list[np.ndarray] = []

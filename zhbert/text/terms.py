@@ -50,7 +50,16 @@ import numpy as np
 
 from ..errors import ArgumentTypeError, UsageError
 from .files import atomic_write
-from .ngrams import NgramTable, Recount, SpilledCorpus, count_ngrams, encode_chunk, ngram_keys, recount
+from .ngrams import (
+    NgramTable,
+    Recount,
+    SpilledCorpus,
+    count_ngrams,
+    encode_chunk,
+    ngram_keys,
+    recount,
+    split_neighbours,
+)
 
 __all__ = ["Term", "discover_terms", "function_characters", "known_words", "write_user_dict"]
 
@@ -281,7 +290,7 @@ def _lookup(recounted: Recount, keys: np.ndarray) -> np.ndarray:
 def _entropy(table: NgramTable, counts: np.ndarray) -> np.ndarray:
     """Branching entropy of every entry, ``log T - sum(c log c) / T`` over its neighbours' counts ``c``: the ends
     of texts, each a neighbour of its own (``c = 1``, adding nothing to the sum), make up the rest of ``T``."""
-    entry = (table.keys >> np.uint64(21)).astype(np.int64)
+    entry, _ = split_neighbours(table)
     c = table.counts.astype(np.float64)
     spread = np.bincount(entry, weights=c * np.log(c), minlength=len(counts))
     total = np.maximum(counts, 1).astype(np.float64)
@@ -345,14 +354,14 @@ def _crossed(table: NgramTable, chosen: np.ndarray, codes: np.ndarray, *, left_s
     """How many occurrences of each candidate (rows of ``codes``, entries ``chosen`` of the neighbour ``table``)
     have a neighbour that forms a dictionary word with the candidate's first characters (``left_side``) or its
     last ones."""
-    entry = (table.keys >> np.uint64(21)).astype(np.int64)
+    entry, neighbours = split_neighbours(table)
     if not len(chosen) or not len(entry):
         return np.zeros(len(chosen))
     row_of = np.full(max(int(entry.max()), int(chosen.max())) + 1, -1, dtype=np.int64)
     row_of[chosen] = np.arange(len(chosen))
     where = np.flatnonzero(row_of[entry] >= 0)
     rows = row_of[entry[where]]
-    neighbour = (table.keys[where] & np.uint64((1 << 21) - 1)).astype(np.uint32)[:, None]
+    neighbour = neighbours[where][:, None]
     crossing = np.zeros(len(where), dtype=bool)
     n = codes.shape[1]
     for k in range(1, n + 1):
