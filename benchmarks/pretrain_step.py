@@ -54,10 +54,13 @@ class MasterWeightsAdamW:
     autocast, so no op casts its inputs; LayerNorm keeps float32 weights (its input and output are bf16)."""
 
     def __init__(self, model: torch.nn.Module, lr: float) -> None:
+        """``model`` still in float32: the masters are its exact weights; cast it with ``to_bf16_weights`` after."""
+        bf16 = to_bf16_weights(copy.deepcopy(model))  # which parameters the bf16 model keeps in bf16
         self.params = [p for p in model.parameters() if p.requires_grad]
-        self.low = [p for p in self.params if p.dtype != torch.float32]
+        low = {name for name, p in bf16.named_parameters() if p.dtype != torch.float32}
+        self.low = [p for name, p in model.named_parameters() if p.requires_grad and name in low]
         self.masters: list[torch.Tensor] = [p.detach().float().clone().requires_grad_() for p in self.low]
-        high: list[torch.Tensor] = [p for p in self.params if p.dtype == torch.float32]
+        high: list[torch.Tensor] = [p for p in self.params if all(p is not q for q in self.low)]
         self.inner = torch.optim.AdamW(self.masters + high, lr=lr, fused=True)
 
     def step(self) -> None:
@@ -140,7 +143,8 @@ def measure(
             use_fast_dropout(model)
         models[name] = with_sparse_mlm_loss(model) if "masked-only" in name else model
         if name.startswith("bf16 weights"):
-            optims[name] = MasterWeightsAdamW(to_bf16_weights(models[name]), lr=1e-4)
+            optims[name] = MasterWeightsAdamW(models[name], lr=1e-4)  # masters from the float32 weights
+            to_bf16_weights(models[name])
         else:
             optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
 
@@ -228,7 +232,7 @@ def main() -> None:
             print(f"{name:{width}s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {shares}")
         print("losses of the first 3 steps (same weights, same batches):")
         for name in variants:
-            twin = "fp32 " + name.removeprefix("bf16 ").removeprefix("weights ")
+            twin = "fp32 " + name.split(" ", 1)[1].removeprefix("weights ")
             ref = first.get(twin if name.endswith(("dense", "fast dropout")) else "", first["fp32 masked-only"])
             diffs = ", ".join(f"{(a - b) / b:+.2%}" for a, b in zip(first[name], ref, strict=True))
             print(f"  {name:{width}s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")

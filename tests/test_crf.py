@@ -68,8 +68,8 @@ def test_nll_equals_brute_force(seed, num_labels, constrained):
 
 @pytest.mark.parametrize("scale", [10.0, 30.0])
 def test_nll_and_gradients_hold_for_confident_emissions(scale):
-    """Logits 30 nats apart, as a trained tagger gives: the likelihood still equals the brute force over all
-    paths, and its gradient equals the one of the brute force."""
+    """Logits with a spread of 10 and 30 nats, beyond a trained tagger's: the likelihood still equals the brute
+    force over all paths, and its gradient equals the one of the brute force."""
     crf = make_crf(5, 7, constrained=True)
     generator = torch.Generator().manual_seed(7)
     emissions = (scale * torch.randn(2, 5, 5, generator=generator)).requires_grad_()
@@ -86,6 +86,51 @@ def test_nll_and_gradients_hold_for_confident_emissions(scale):
     assert torch.allclose(emissions.grad, reference.grad, atol=1e-5)
     nll = crf.neg_log_likelihood(emissions.detach(), tags, mask, reduction="sum")
     assert nll.item() == pytest.approx(total.item(), rel=1e-5)
+
+
+def _reference_log_partition(crf: CRF, emissions: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The forward algorithm as a (B, L, L) logsumexp at every position, in float64."""
+    start, trans, end = (x.double() for x in effective(crf))
+    emissions = emissions.double()
+    alpha = start + emissions[:, 0]
+    for t in range(1, emissions.shape[1]):
+        step = torch.logsumexp(alpha[:, :, None] + trans, dim=1) + emissions[:, t]
+        alpha = torch.where(mask[:, t, None], step, alpha)
+    return torch.logsumexp(alpha + end, dim=1)
+
+
+@pytest.mark.parametrize("scale", [30.0, 45.0, 60.0])
+def test_long_confident_sequences_match_the_float64_recursion(scale):
+    """Long constrained sequences with very confident logits, where the best label of one position is forced
+    into a costly next move: log Z and its gradient equal a float64 logsumexp recursion."""
+    crf = make_crf(5, 3, constrained=True)
+    generator = torch.Generator().manual_seed(3)
+    emissions = (scale * torch.randn(64, 20, 5, generator=generator)).requires_grad_()
+    lengths = torch.randint(1, 21, (64,), generator=generator)
+    mask = torch.arange(20)[None, :] < lengths[:, None]
+    tags = torch.zeros(64, 20, dtype=torch.long)  # all O: allowed everywhere
+    nll = crf.neg_log_likelihood(emissions, tags, mask, reduction="none")
+    gold = torch.stack([path_scores(crf, emissions[b, : int(n)].detach(), tags[b, : int(n)][None])[0]
+                        for b, n in enumerate(lengths)])  # fmt: skip
+    reference = emissions.detach().double().requires_grad_()
+    log_z = _reference_log_partition(crf, reference, mask)
+    assert torch.allclose((nll.detach() + gold).double(), log_z.detach(), rtol=1e-5, atol=1e-2)
+    nll.sum().backward()
+    log_z.sum().backward()
+    assert emissions.grad is not None and reference.grad is not None
+    one_hot = torch.nn.functional.one_hot(tags, 5) * mask[:, :, None]  # the gold path's share of the gradient
+    assert torch.allclose(emissions.grad.double() + one_hot, reference.grad, atol=1e-4)
+
+
+def test_bf16_crf_and_autocast_keep_the_likelihood():
+    crf = make_crf(5, 4, constrained=True)
+    emissions, tags, mask, _ = random_batch(5, 4)
+    exact = crf.neg_log_likelihood(emissions, tags, mask, reduction="none")
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        cast = crf.neg_log_likelihood(emissions, tags, mask, reduction="none")
+    assert torch.allclose(cast, exact, atol=1e-4)
+    crf16 = make_crf(5, 4, constrained=True).to(torch.bfloat16)
+    assert torch.isfinite(crf16.neg_log_likelihood(emissions.double(), tags, mask)).all()
 
 
 @pytest.mark.parametrize("length", [1, 2, 4])

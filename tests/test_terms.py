@@ -103,6 +103,8 @@ def test_without_compounds_only_words_the_dictionary_cannot_build_are_kept(law_p
     kept = {t.word for t in new}
     assert "支付令" in kept and "值班律师" not in kept
     assert 0 < len(new) < len(law_terms)
+    # A dictionary word is one piece, no compound: it stays when known words are kept.
+    assert "船舶" in {t.word for t in discover_terms(law_paragraphs, exclude_known=False, compounds=False)}
 
 
 def test_no_term_crosses_punctuation_or_the_end_of_a_text():

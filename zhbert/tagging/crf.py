@@ -149,16 +149,16 @@ class CRF(nn.Module):
     ) -> torch.Tensor:
         # The sum over the previous label, logsumexp_i(alpha_i + trans_ij), is taken as a (B, L) @ (L, L) product
         # of probabilities scaled by each row's largest alpha: no (B, L, L) exponential at every position, which
-        # was most of the CRF's time. Disallowed moves (-10000) become exact zeros of ``moves``; a label that no
-        # path reaches gets a log-probability of log(tiny) (-87) below the row's best instead of -10000.
+        # was most of the CRF's time. The product runs in float64 (autocast leaves float64 alone), so a label
+        # up to 708 nats below the row's best keeps its weight; disallowed moves (-10000) are exact zeros.
         shift = trans.detach().max()
-        moves = torch.exp(trans - shift)  # (L, L)
-        tiny = torch.finfo(emissions.dtype).tiny
+        moves = torch.exp((trans - shift).double())  # (L, L)
+        tiny = torch.finfo(torch.float64).tiny
         alpha = start + emissions[:, 0]  # (B, L)
         for t in range(1, emissions.shape[1]):
             top = alpha.detach().amax(dim=1, keepdim=True)  # (B, 1): a constant, so gradients stay exact
-            reach = torch.exp(alpha - top) @ moves  # (B, L)
-            step = torch.log(reach.clamp_min(tiny)) + (top + shift) + emissions[:, t]
+            reach = torch.exp((alpha - top).double()) @ moves  # (B, L)
+            step = torch.log(reach.clamp_min(tiny)).to(alpha.dtype) + (top + shift) + emissions[:, t]
             alpha = torch.where(mask[:, t, None], step, alpha)
         return torch.logsumexp(alpha + end, dim=1)  # (B,)
 

@@ -194,10 +194,10 @@ def discover_terms(
             pieces of dictionary words (the module docstring says how each is told).
         compounds: keep the terms that jieba's dictionary cuts into words of two or more characters alone
             (有关部门: 有关 + 部门; 缓刑考验期限). ``False`` keeps only the words its dictionary cannot build, those
-            it cuts into pieces of which one at least is a single character (非法吸收公众存款罪: ... + 罪; most
-            names): the better choice for a dictionary that is to improve jieba's segmentation under a standard
-            that splits such phrases. Whole-word masking can use either; compounds are then masked whole, as
-            phrase masking does.
+            it cuts into pieces of which one at least is a single character (不安抗辩权: 不安 + 抗辩 + 权; most
+            names), and the dictionary's own words when ``exclude_known`` is off: the better choice for a
+            dictionary that is to improve jieba's segmentation under a standard that splits such phrases.
+            Whole-word masking can use either; compounds are then masked whole, as phrase masking does.
         processes: worker processes that count (1: this process alone). The result does not depend on it. The
             workers are started with ``spawn``: a script that asks for more than one calls this under
             ``if __name__ == "__main__":``.
@@ -261,7 +261,7 @@ def _by_dictionary_cut(terms: list[Term], *, function_edges: bool, compounds: bo
     for term, cut in zip(terms, JiebaSegmenter(hmm=False).cut([t.word for t in terms]), strict=True):
         if function_edges and (cut[0] in function or cut[-1] in function):
             continue
-        if not compounds and all(len(piece) > 1 for piece in cut):
+        if not compounds and len(cut) > 1 and all(len(piece) > 1 for piece in cut):
             continue
         kept.append(term)
     return kept
