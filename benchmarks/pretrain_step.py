@@ -55,12 +55,11 @@ class MasterWeightsAdamW:
 
     def __init__(self, model: torch.nn.Module, lr: float) -> None:
         """``model`` still in float32: the masters are its exact weights; cast it with ``to_bf16_weights`` after."""
-        bf16 = to_bf16_weights(copy.deepcopy(model))  # which parameters the bf16 model keeps in bf16
+        kept = {id(p) for p in layer_norm_parameters(model)}  # float32 in the bf16 model too
         self.params = [p for p in model.parameters() if p.requires_grad]
-        low = {name for name, p in bf16.named_parameters() if p.dtype != torch.float32}
-        self.low = [p for name, p in model.named_parameters() if p.requires_grad and name in low]
+        self.low = [p for p in self.params if id(p) not in kept]
         self.masters: list[torch.Tensor] = [p.detach().float().clone().requires_grad_() for p in self.low]
-        high: list[torch.Tensor] = [p for p in self.params if all(p is not q for q in self.low)]
+        high: list[torch.Tensor] = [p for p in self.params if id(p) in kept]
         self.inner = torch.optim.AdamW(self.masters + high, lr=lr, fused=True)
 
     def step(self) -> None:
@@ -74,11 +73,15 @@ class MasterWeightsAdamW:
             tensor.grad = None
 
 
+def layer_norm_parameters(model: torch.nn.Module) -> list[torch.nn.Parameter]:
+    """The parameters that ``to_bf16_weights`` keeps in float32."""
+    return [p for m in model.modules() if isinstance(m, torch.nn.LayerNorm) for p in m.parameters()]
+
+
 def to_bf16_weights(model: torch.nn.Module) -> torch.nn.Module:
     model.to(torch.bfloat16)
-    for module in model.modules():
-        if isinstance(module, torch.nn.LayerNorm):
-            module.float()
+    for param in layer_norm_parameters(model):
+        param.data = param.data.float()
     return model
 
 
