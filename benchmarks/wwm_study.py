@@ -13,8 +13,11 @@ law of a paragraph, split by law) and reviews (ChnSentiCorp and waimai_10k senti
     torchrun --nproc_per_node 4 benchmarks/wwm_study.py --base DIR    # DDP; only rank 0 writes files
 
 Every stage (data, LTP model, baselines, each pretraining run, each fine-tune) keeps its result in
-``OUT/stages/*.json``, written once the stage is complete: an interrupted study continues where it stopped, and
-deleting one file reruns that stage alone. The report is rewritten from those files at the end of every run.
+``OUT/stages/*.json`` (or ``--stages DIR``), written once the stage is complete: an interrupted study continues
+where it stopped, and deleting one file reruns that stage alone (a pretraining run, with its fine-tunes). Each
+scheme's fine-tunes follow its pretraining run, so a study whose results are kept apart from ``OUT`` (``--stages``,
+e.g. under version control) and continued in a new ``OUT`` rebuilds at most the one model whose fine-tunes are
+still due. The report is rewritten from those files at the end of every run.
 """
 
 from __future__ import annotations
@@ -118,7 +121,7 @@ def _write_json(path: Path, value: Any) -> None:
 
 @dataclass
 class _Stages:
-    out: Path
+    dir: Path
     total: int
     cached_only: bool = False
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -126,15 +129,19 @@ class _Stages:
     missing: list[str] = field(default_factory=list)
 
     def path(self, name: str) -> Path:
-        return self.out / "stages" / (name.replace("/", "__") + ".json")
+        return self.dir / (name.replace("/", "__") + ".json")
 
-    def run(self, name: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    def done(self, name: str) -> bool:
+        return self.path(name).is_file()
+
+    def run(self, name: str, fn: Callable[[], dict[str, Any]], *, force: bool = False) -> dict[str, Any]:
+        """The stage's recorded result, or (when there is none, or with ``force``) the result of running it."""
         number = f"[{len(self.results) + len(self.missing) + 1}/{self.total}]"
         path = self.path(name)
         if self.cached_only and not path.is_file():
             self.missing.append(name)
             return {}
-        if path.is_file():
+        if path.is_file() and not (force and not self.cached_only):
             result = json.loads(path.read_text(encoding="utf-8"))
             print(f"wwm_study: {number} {name}: cached ({result['seconds']:.0f} s when it ran)", flush=True)
         else:
@@ -148,6 +155,24 @@ class _Stages:
             print(f"wwm_study: {number} {name}: done in {result['seconds']:.0f} s", flush=True)
         self.results[name] = result
         return result
+
+    def rebuild(self, name: str, fn: Callable[[], dict[str, Any]], *, same: bool) -> None:
+        """Rebuild the files of a recorded stage (e.g. in a new ``--out`` beside recorded ``--stages``); its
+        recorded result stays. With ``same``, a rebuild that does not reproduce the record is refused."""
+        from zhbert.errors import UsageError
+
+        recorded = json.loads(self.path(name).read_text(encoding="utf-8"))
+        print(f"wwm_study: {name}: recorded, its files are missing: rebuilding them ...", flush=True)
+        again = json.loads(json.dumps(fn()))  # as it would be recorded: tuples become lists
+        changed = sorted(k for k in set(recorded) | set(again) if k != "seconds" and recorded.get(k) != again.get(k))
+        if changed and same:
+            raise UsageError(
+                f"{self.path(name)}: rebuilding stage {name} gave other {', '.join(changed)} than its record: "
+                "the shared data or the code changed; give another --stages to start over",
+                argument="stages",
+            )
+        if changed:
+            print(f"wwm_study: {name}: rebuilt; differs from its record in {', '.join(changed)} (record kept)")
 
 
 def _sample(rows: Sequence[Any], n: int, seed: int = DATA_SEED) -> list[Any]:
@@ -325,6 +350,27 @@ def _baseline(files: dict[str, Path]) -> dict[str, Any]:
     return asdict(sd.fit_ngram_baseline(*(_read_task(files[p]) for p in ("train", "dev", "test"))))
 
 
+def _data_complete(data: Path, domain: str) -> bool:
+    tasks = [f for t in TASKS[domain] for f in _task_files(data, t).values()]
+    return all(f.is_file() for f in [data / "corpus.txt", data / "cloze.txt", *tasks])
+
+
+def _settings(cfg: StudyConfig, base: Path) -> dict[str, Any]:
+    """What a study's records depend on: its budgets and the base model (its path as given, its weights' hash)."""
+    import hashlib
+
+    try:
+        shown = str(base.resolve().relative_to(REPO))
+    except ValueError:
+        shown = str(base)
+    digest = hashlib.sha256()
+    for weights in sorted(base.glob("*.safetensors")) + sorted(base.glob("*.bin")):
+        with weights.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    return {"config": asdict(cfg), "base": shown, "base_weights_sha256": digest.hexdigest()}
+
+
 def _base_cloze(base: Path, cloze: Path) -> dict[str, Any]:
     from zhbert_demo.release import heldout_cloze
 
@@ -417,9 +463,13 @@ def run_study(
     report: Path | None = None,
     command: str = "",
     cached_only: bool = False,
+    stage_dir: Path | None = None,
 ) -> StudyResult:
     """Run (or resume) every stage of the study into ``out`` and write the report (when ``report`` is given).
-    With ``cached_only``, run nothing: the report shows the stages done so far.
+    With ``cached_only``, run nothing: the report shows the stages done so far. The stages' results are kept in
+    ``stage_dir`` (default ``out/stages``); one kept apart from ``out`` (e.g. under version control) lets a later
+    run in a new ``out`` continue: what a due stage needs and ``out`` lacks (the data, the LTP model, a
+    pretrained model) is rebuilt first.
 
     Returns:
         The stages' results, which of them ran in this call, and the report's path.
@@ -438,20 +488,21 @@ def run_study(
         raise UsageError("give at least one seed", argument="seeds")
     if not (base / "config.json").is_file():
         raise UsageError(f"{base}: not a model directory (no config.json)", argument="base")
+    stage_dir = stage_dir or out / "stages"
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"config": asdict(cfg), "base": str(base), "shared": str(shared)}
-    recorded = out / "study.json"
+    settings = _settings(cfg, base)
+    recorded = stage_dir / "study.json"
     if recorded.is_file() and json.loads(recorded.read_text(encoding="utf-8")) != settings:
         raise UsageError(
-            f"{out} holds a study with other settings ({recorded}): choose another --out, or delete it to start over",
-            argument="out",
+            f"{stage_dir} holds a study with other settings ({recorded}): choose another --out (or --stages), or "
+            "delete it to start over",
+            argument="stages" if stage_dir != out / "stages" else "out",
         )
-    if _is_main() and not recorded.is_file():
+    if _is_main() and not recorded.is_file() and not cached_only:
         _write_json(recorded, settings)
     # Stages that are not collective run on the first process while the others wait, then read its files.
     control = PrecisionTrainingArguments(output_dir=str(out / "control"), report_to="none")
     tasks = [t for d in domains for t in TASKS[d]]
-    trained = [s for s in schemes if s != "none"]
     total = (
         len(domains)
         + ("ltp" in schemes)
@@ -459,44 +510,59 @@ def run_study(
         + len(domains) * len(schemes)
         + len(tasks) * len(schemes) * len(seeds)
     )
-    stages = _Stages(out, total, cached_only)
+    stages = _Stages(stage_dir, total, cached_only)
     data_of = {d: out / "data" / d for d in domains}
+    models = {(d, s): base if s == "none" else out / "pretrain" / d / s for d in domains for s in schemes}
+
+    def finetunes(d: str, s: str) -> list[tuple[str, str, int]]:
+        return [(f"finetune/{t}/{s}/seed{seed}", t, seed) for t in TASKS[d] for seed in seeds]
+
+    # A pretraining run reruns when it has no record, or when a fine-tune of it is due and its model is gone
+    # (the records were kept, the run folder was not). A rerun makes a new model: its fine-tunes rerun too.
+    retrain = {
+        (d, s): not stages.done(f"pretrain/{d}/{s}")
+        or (any(not stages.done(n) for n, _, _ in finetunes(d, s)) and not (models[d, s] / "config.json").is_file())
+        for d in domains
+        for s in schemes
+        if s != "none"
+    }
+    retrain = {k: v and not cached_only for k, v in retrain.items()}
+    needs_data = {
+        d: any(not stages.done(f"baseline/{t}") for t in TASKS[d])
+        or any(retrain.get((d, s), False) or any(not stages.done(n) for n, _, _ in finetunes(d, s)) for s in schemes)
+        for d in domains
+    }
     builders = {"legal": build_legal, "reviews": build_reviews}
     with control.main_process_first(local=False, desc="data"):
         for d in domains:
-            stages.run(f"data/{d}", partial(builders[d], shared, data_of[d], cfg))
+            build = partial(builders[d], shared, data_of[d], cfg)
+            missing = needs_data[d] and not cached_only and not _data_complete(data_of[d], d)
+            if missing and stages.done(f"data/{d}") and _is_main():
+                stages.rebuild(f"data/{d}", build, same=True)
+            stages.run(f"data/{d}", build)
         if "ltp" in schemes:
-            stages.run("ltp", partial(train_ltp, shared, out / "ltp", cfg.ltp_epochs))
+            ltp = partial(train_ltp, shared, out / "ltp", cfg.ltp_epochs)
+            due = any(retrain.get((d, "ltp"), False) for d in domains) and not (out / "ltp" / "config.json").is_file()
+            if due and stages.done("ltp") and _is_main():
+                stages.rebuild("ltp", ltp, same=False)
+            stages.run("ltp", ltp)
         for d in domains:
             for t in TASKS[d]:
                 stages.run(f"baseline/{t}", partial(_baseline, _task_files(data_of[d], t)))
-            if "none" in schemes:
+    for d in domains:
+        for s in schemes:
+            if s == "none":
                 stages.run(f"pretrain/{d}/none", partial(_base_cloze, base, data_of[d] / "cloze.txt"))
-    models = {(d, "none"): base for d in domains}
-    for d in domains:
-        for s in trained:
-            model_dir = out / "pretrain" / d / s
-            models[d, s] = model_dir
-            stages.run(
-                f"pretrain/{d}/{s}",
-                partial(pretrain_scheme, base, data_of[d], model_dir, s, d, cfg, out / "ltp", out / "prepared"),
-            )
-    for d in domains:
-        for t in TASKS[d]:
-            for s in schemes:
-                for seed in seeds:
-                    stages.run(
-                        f"finetune/{t}/{s}/seed{seed}",
-                        partial(
-                            finetune_scheme,
-                            models[d, s],
-                            data_of[d],
-                            t,
-                            out / "finetune" / t / s / f"seed{seed}",
-                            seed,
-                            cfg,
-                        ),
-                    )
+            else:
+                stages.run(
+                    f"pretrain/{d}/{s}",
+                    partial(pretrain_scheme, base, data_of[d], models[d, s], s, d, cfg, out / "ltp", out / "prepared"),
+                    force=retrain[d, s],
+                )
+            for name, t, seed in finetunes(d, s):
+                run_dir = out / "finetune" / t / s / f"seed{seed}"
+                fn = partial(finetune_scheme, models[d, s], data_of[d], t, run_dir, seed, cfg)
+                stages.run(name, fn, force=retrain.get((d, s), False))
     seconds = time.perf_counter() - started
     written = None
     if report is not None and _is_main():
@@ -523,6 +589,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--domains", default=",".join(DOMAINS), help="domains, comma-separated")
     parser.add_argument("--shared", default=str(SHARED_DATA), help="the shared data folder")
     parser.add_argument("--out", default=None, help="caches and runs (default runs/wwm-study-PRESET)")
+    parser.add_argument(
+        "--stages", default=None, help="where the stages' results are kept (default OUT/stages); see run_study"
+    )
     parser.add_argument("--report", default=str(REPO / "docs" / "wwm_study.md"), help="the report; plots beside it")
     parser.add_argument(
         "--report_only", action="store_true", help="run no stage: write the report from the stages done so far"
@@ -543,7 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg, out, shared=Path(args.shared), base=Path(args.base), seeds=seeds,
             schemes=[s.strip() for s in args.schemes.split(",") if s.strip()],
             domains=[d.strip() for d in args.domains.split(",") if d.strip()], report=Path(args.report),
-            command=shown, cached_only=args.report_only,
+            command=shown, cached_only=args.report_only, stage_dir=Path(args.stages) if args.stages else None,
         )  # fmt: skip
         if result.report is not None:
             print(f"wwm_study: report written: {result.report} ({result.seconds:.0f} s)", flush=True)

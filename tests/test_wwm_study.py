@@ -4,6 +4,7 @@ small layout of the shared data folder built from the repository's own files (te
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +17,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 import wwm_study
 import wwm_study_data as sd
+
+from zhbert.errors import UsageError
 
 BRANCHES = ("行政法规", "司法解释")
 
@@ -138,9 +141,30 @@ def test_study_runs_every_scheme_caches_stages_and_writes_the_report(mini_shared
     again = first.results["finetune/legal_branch/jieba/seed0"]
     (out / "stages" / "finetune__legal_branch__jieba__seed0.json").unlink()
     (out / "stages" / "pretrain__legal__char.json").unlink()
-    third = run()
-    assert set(third.ran) == {"pretrain/legal/char", "finetune/legal_branch/jieba/seed0"}
+    third = run()  # a pretraining run that reruns makes a new model: its fine-tunes rerun with it
+    assert set(third.ran) == {"pretrain/legal/char", "finetune/legal_branch/char/seed0",
+                              "finetune/legal_branch/jieba/seed0"}  # fmt: skip
     assert third.results["finetune/legal_branch/jieba/seed0"]["test_accuracy"] == again["test_accuracy"]
+
+    # The records kept apart from the run folder: a new folder rebuilds what a due stage needs, and no more.
+    records, moved = out / "stages", tmp_path / "elsewhere"
+    (records / "finetune__legal_branch__ltp__seed0.json").unlink()
+    fourth = wwm_study.run_study(wwm_study.SMOKE, moved, shared=mini_shared, base=tiny_mlm_dir, seeds=(0,),
+                                 domains=("legal",), report=None, stage_dir=records)  # fmt: skip
+    assert set(fourth.ran) == {"pretrain/legal/ltp", "finetune/legal_branch/ltp/seed0"}
+    for name in ("corpus.txt", "cloze.txt", "legal_branch_test.csv"):
+        assert (moved / "data" / "legal" / name).read_bytes() == (out / "data" / "legal" / name).read_bytes()
+    assert (moved / "ltp" / "config.json").is_file() and not (moved / "pretrain" / "legal" / "char").exists()
+    assert not (moved / "stages").exists()
+
+    # A rebuild that does not reproduce its record is refused, and names the record.
+    data_record = records / "data__legal.json"
+    value = json.loads(data_record.read_text(encoding="utf-8"))
+    data_record.write_text(json.dumps({**value, "documents": value["documents"] + 1}), encoding="utf-8")
+    (records / "finetune__legal_branch__none__seed0.json").unlink()
+    with pytest.raises(UsageError, match=r"data__legal\.json: rebuilding stage data/legal gave other documents"):
+        wwm_study.run_study(wwm_study.SMOKE, tmp_path / "third", shared=mini_shared, base=tiny_mlm_dir, seeds=(0,),
+                            domains=("legal",), report=None, stage_dir=records)  # fmt: skip
 
 
 @pytest.mark.slow
@@ -166,6 +190,7 @@ def test_the_real_legal_split_shares_no_document():
 def test_a_study_folder_with_other_settings_is_refused(mini_shared, tiny_mlm_dir, tmp_path):
     from zhbert.errors import UsageError
 
-    (tmp_path / "study.json").write_text('{"config": {"name": "other"}}', encoding="utf-8")
+    (tmp_path / "stages").mkdir()
+    (tmp_path / "stages" / "study.json").write_text('{"config": {"name": "other"}}', encoding="utf-8")
     with pytest.raises(UsageError, match="holds a study with other settings"):
         wwm_study.run_study(wwm_study.SMOKE, tmp_path, shared=mini_shared, base=tiny_mlm_dir, report=None)
