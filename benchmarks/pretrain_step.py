@@ -9,7 +9,8 @@ common when pretraining from scratch). "eager" rows use transformers' eager atte
 (``wwm-pretrain --attn_implementation eager``). "fast dropout" rows swap in ``zhbert.models.use_fast_dropout``
 (masks from 16-bit lanes of random int64 instead of ``bernoulli_``, ``--fast_dropout true``), whose attention is
 transformers' eager one with the fast mask; their losses are compared with float32's fast-dropout row, which draws
-the same masks.
+the same masks. The "compiled" row runs the masked-only model through ``torch.compile`` (inductor, default mode,
+torch's dropout: the fast one's int64 view of a bf16 tensor does not compile), compiled during the warm-up.
 
 A first table times the dropout of one attention-probability tensor (32 x 4 x 128 x 128) alone, forward and
 backward: torch's against ``fast_dropout``, in bf16 and float32.
@@ -45,6 +46,7 @@ VARIANTS = [
     "bf16 masked-only eager",
     "bf16 masked-only fast dropout",
     "bf16 weights masked-only fast dropout",
+    "bf16 masked-only compiled",
 ]
 
 
@@ -150,6 +152,8 @@ def measure(
             to_bf16_weights(models[name])
         else:
             optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
+        if name.endswith("compiled"):  # inductor; compiled in the warm-up steps
+            models[name] = torch.compile(models[name])
 
     def train(name: str, k: int) -> tuple[float, list[float]]:
         model, opt = models[name], optims[name]
