@@ -25,6 +25,7 @@ from zhbert_demo.base_corpus import (
     SPLIT_SEED,
     TEST_PERCENT,
     law_key,
+    squash,
 )
 
 __all__ = [
@@ -72,11 +73,6 @@ class LawDocument:
     @property
     def law(self) -> str:
         return law_key(self.source)
-
-
-def squash(text: str) -> str:
-    """The text without whitespace or U+FEFF, for comparing texts."""
-    return "".join(text.replace("\ufeff", "").split())
 
 
 def read_law_documents(folder: Path) -> list[LawDocument]:

@@ -52,6 +52,8 @@ def test_training_reviews_shared_with_another_sets_dev_or_test_are_dropped(tmp_p
     for shift, relative in enumerate(REVIEW_SETS.values()):
         (shared / relative).parent.mkdir(parents=True, exist_ok=True)
         order = body[shift * 7 :] + body[: shift * 7]
+        if shift == 2:  # a byte-order mark inside a text, as online_shopping_10_cats has in 20 reviews
+            order = [[label, "\ufeff" + text] for label, text in order]
         with open(shared / relative, "w", encoding="utf-8", newline="") as f:
             csv.writer(f).writerows([header, *order])
     counts = write_review_splits(shared, tmp_path / "reviews")
@@ -59,8 +61,8 @@ def test_training_reviews_shared_with_another_sets_dev_or_test_are_dropped(tmp_p
     for part in ("train", "dev", "test"):
         with open(tmp_path / "reviews" / f"{part}.csv", encoding="utf-8", newline="") as f:
             parts[part] = [row["review"] for row in csv.DictReader(f)]
-    heldout = {"".join(text.split()) for text in parts["dev"] + parts["test"]}
-    assert parts["train"] and not {"".join(text.split()) for text in parts["train"]} & heldout
+    heldout = {"".join(text.replace("\ufeff", "").split()) for text in parts["dev"] + parts["test"]}
+    assert parts["train"] and not {"".join(text.replace("\ufeff", "").split()) for text in parts["train"]} & heldout
     assert sum(c["dropped_as_heldout"] for c in counts.values()) > 0
     assert len(parts["train"]) == sum(c["train"] for c in counts.values())
     assert len(parts["dev"]) == sum(c["dev"] for c in counts.values())

@@ -16,14 +16,12 @@ import random
 import sys
 from pathlib import Path
 
-
-def _key(text: str) -> str:
-    return "".join(text.replace("\ufeff", "").split())
+from zhbert_demo.base_corpus import squash
 
 
 def main(shared: Path, output: Path, corpus: Path | None = None) -> None:
     with (shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv").open(encoding="utf-8", newline="") as f:
-        hotel = {_key(row["review"] or "") for row in csv.DictReader(f)}
+        hotel = {squash(row["review"] or "") for row in csv.DictReader(f)}
     rows: list[tuple[str, str]] = []
     shopping = shared / "online_shopping_10_cats" / "online_shopping_10_cats.csv"
     with shopping.open(encoding="utf-8-sig", newline="") as f:
@@ -31,7 +29,7 @@ def main(shared: Path, output: Path, corpus: Path | None = None) -> None:
     with (shared / "waimai_10k" / "waimai_10k.csv").open(encoding="utf-8", newline="") as f:
         rows += [(r["label"], r["review"] or "") for r in csv.DictReader(f)]
     kept = [(label, text.replace("\ufeff", "").strip()) for label, text in rows]
-    kept = [(label, text) for label, text in kept if text and _key(text) not in hotel]
+    kept = [(label, text) for label, text in kept if text and squash(text) not in hotel]
     random.Random(0).shuffle(kept)
     with output.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
