@@ -7,7 +7,7 @@ Schemes: ``none`` (the base itself), ``char`` (token-level masking), ``jieba`` (
 SIGHAN 2005 gold segmentations), ``ngram`` (MacBERT-style runs of 1-4 jieba words). Domains: legal (the branch of
 law of a paragraph, split by law) and reviews (ChnSentiCorp and waimai_10k sentiment).
 
-    python benchmarks/wwm_study.py --quick          # about 30 minutes on 2 CPU cores; docs/wwm_study.md and plots
+    python benchmarks/wwm_study.py --quick          # about 30 minutes on 2 CPU cores; docs/wwm_study_quick.md
     python benchmarks/wwm_study.py                  # the full study (FULL below)
     python benchmarks/wwm_study.py --base DIR --seeds 0,1,2,3,4 --out runs/wwm-study-bert   # e.g. on a GPU
     torchrun --nproc_per_node 4 benchmarks/wwm_study.py --base DIR    # DDP; only rank 0 writes files
@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import wwm_study_data as sd
 from _common import REPO, SHARED_DATA
+from wwm_study_report import machine_summary
 
 SCHEMES = ("none", "char", "jieba", "jieba_dict", "ltp", "ngram")
 DOMAINS = ("legal", "reviews")
@@ -149,6 +150,8 @@ class _Stages:
             start = time.perf_counter()
             result = fn()
             result["seconds"] = time.perf_counter() - start
+            result["finished"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+            result["machine"] = machine_summary()
             if _is_main():
                 _write_json(path, result)
             self.ran.append(name)
@@ -164,7 +167,8 @@ class _Stages:
         recorded = json.loads(self.path(name).read_text(encoding="utf-8"))
         print(f"wwm_study: {name}: recorded, its files are missing: rebuilding them ...", flush=True)
         again = json.loads(json.dumps(fn()))  # as it would be recorded: tuples become lists
-        changed = sorted(k for k in set(recorded) | set(again) if k != "seconds" and recorded.get(k) != again.get(k))
+        own = ("seconds", "finished", "machine")
+        changed = sorted(k for k in set(recorded) | set(again) if k not in own and recorded.get(k) != again.get(k))
         if changed and same:
             raise UsageError(
                 f"{self.path(name)}: rebuilding stage {name} gave other {', '.join(changed)} than its record: "
@@ -592,7 +596,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--stages", default=None, help="where the stages' results are kept (default OUT/stages); see run_study"
     )
-    parser.add_argument("--report", default=str(REPO / "docs" / "wwm_study.md"), help="the report; plots beside it")
+    parser.add_argument(
+        "--report",
+        default=None,
+        help="the report, plots beside it (default docs/wwm_study.md, --quick: docs/wwm_study_quick.md)",
+    )
     parser.add_argument(
         "--report_only", action="store_true", help="run no stage: write the report from the stages done so far"
     )
@@ -607,11 +615,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ValueError:
             raise UsageError(f"--seeds {args.seeds!r}: give integers separated by commas", argument="seeds") from None
         out = Path(args.out or REPO / "runs" / f"wwm-study-{cfg.name}")
+        report = args.report or REPO / "docs" / ("wwm_study_quick.md" if args.quick else "wwm_study.md")
         shown = "python benchmarks/wwm_study.py " + shlex.join(list(sys.argv[1:] if argv is None else argv))
         result = run_study(
             cfg, out, shared=Path(args.shared), base=Path(args.base), seeds=seeds,
             schemes=[s.strip() for s in args.schemes.split(",") if s.strip()],
-            domains=[d.strip() for d in args.domains.split(",") if d.strip()], report=Path(args.report),
+            domains=[d.strip() for d in args.domains.split(",") if d.strip()], report=Path(report),
             command=shown, cached_only=args.report_only, stage_dir=Path(args.stages) if args.stages else None,
         )  # fmt: skip
         if result.report is not None:

@@ -23,7 +23,8 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
-def _machine() -> str:
+def machine_summary() -> str:
+    """This machine in one line: processor, cores, bf16, GPU, library versions, processes."""
     import torch
     import transformers
 
@@ -45,6 +46,21 @@ def _machine() -> str:
     )
     parts.append(f"processes: {os.environ.get('WORLD_SIZE', '1')}")
     return "; ".join(parts)
+
+
+def _stage_machines(results: dict[str, Any]) -> list[str]:
+    """One line per machine the stages ran on, with how many and when (a study continued across sessions)."""
+    by: dict[str, list[str]] = {}
+    for r in results.values():
+        by.setdefault(r.get("machine", "not recorded"), []).append(r.get("finished", ""))
+    if len(by) < 2 and "not recorded" in by:
+        return []
+    lines = []
+    for machine, when in sorted(by.items(), key=lambda item: -len(item[1])):
+        dates = sorted(w[:10] for w in when if w)
+        span = f", {dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else f", {dates[0]}" if dates else ""
+        lines.append(f"  - stages run on {machine}: {len(when)}{span}")
+    return ["- The stages ran on:", *lines] if lines else []
 
 
 def _scores(results: dict[str, Any], task: str, scheme: str, seeds: Sequence[int], key: str) -> list[float]:
@@ -95,8 +111,9 @@ def _plot_pretraining(path: Path, results: dict[str, Any], domains: Sequence[str
             ax.set_xlabel("tokens seen (millions)", fontsize=8)
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
-        axes[row][0].legend(fontsize=7)
-        axes[row][1].legend(fontsize=7)
+        for ax in axes[row][:2]:
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -201,7 +218,8 @@ def write_report(
         f"**{cfg['name']}**. Every figure below comes from this run's stage files; nothing is edited by hand.",
         "",
         f"- Command: `{command or 'run_study(...)'}`",
-        f"- Machine: {_machine()}",
+        f"- Machine: {machine_summary()}",
+        *_stage_machines(results),
         f"- Load average when the report was written (other work shares the cores): "
         f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}",
         f"- Wall time: {seconds / 60:.1f} min in this invocation ({len(ran)} stages ran, the others were cached); "

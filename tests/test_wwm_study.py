@@ -127,6 +127,7 @@ def test_study_runs_every_scheme_caches_stages_and_writes_the_report(mini_shared
     assert 0 <= first.results["pretrain/legal/ltp"]["cloze"]["cloze_accuracy"] <= 1
     assert first.results["data/legal"]["leakage"]["shared_documents"] == 0
     assert not list((out / "finetune").rglob("model.safetensors"))  # fine-tuned models are not kept
+    assert {r["machine"] for r in first.results.values()} == {wwm_study.machine_summary()}
 
     text = report.read_text(encoding="utf-8")
     downstream = text.split("## Downstream")[1]
