@@ -57,7 +57,8 @@ def test_sorted_by_score_and_top_k(law_paragraphs, law_terms):
     scores = [t.score for t in law_terms]
     assert scores == sorted(scores, reverse=True)
     for t in law_terms[:50]:
-        assert t.score == pytest.approx(min(t.left_entropy, t.right_entropy) + t.cohesion / len(t.word))
+        free = min(t.left_entropy, t.right_entropy)
+        assert t.score == pytest.approx(free + (t.cohesion + t.novelty / 2) / len(t.word))
     assert discover_terms(law_paragraphs, top_k=25) == law_terms[:25]
 
 
@@ -185,13 +186,24 @@ def test_bad_arguments_are_named():
     assert discover_terms([]) == [] and discover_terms(["abc 123", "，。"]) == []
 
 
+def test_novelty_is_the_corpus_frequency_against_jiebas_own_cut(law_paragraphs, law_terms):
+    import jieba
+
+    jieba.dt.check_initialized()  # jieba's own frequency table, not zhbert's reading of dict.txt
+    cjk = sum(len(run) for p in law_paragraphs for run in re.findall("[\u3007\u3400-\u4dbf\u4e00-\u9fff]+", p))
+    for t in law_terms[:40]:
+        pieces = jieba.lcut(t.word, HMM=False)
+        expected = sum(math.log(max(jieba.dt.FREQ.get(p, 0), 1) / jieba.dt.total) for p in pieces)
+        assert t.novelty == pytest.approx(math.log(t.count / cjk) - expected, abs=1e-3)
+
+
 def test_written_dictionary_keeps_terms_whole(law_terms, tmp_path):
     paths = write_user_dict(law_terms[:300], tmp_path / "terms.txt")
     assert paths == [tmp_path / "terms.txt", tmp_path / "terms.tsv"]
     lines = paths[0].read_text(encoding="utf-8").splitlines()
     assert len(lines) == 300 and all(len(line.split()) == 3 and line.endswith(" nz") for line in lines)
     rows = paths[1].read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "word\tcount\tcohesion\tleft_entropy\tright_entropy\tscore" and len(rows) == 301
+    assert rows[0] == "word\tcount\tcohesion\tleft_entropy\tright_entropy\tnovelty\tscore" and len(rows) == 301
     segmenter = JiebaSegmenter(user_dict=paths[0])
     for term in law_terms[:300]:
         assert term.word in segmenter.cut([f"告知{term.word}。"])[0]

@@ -37,7 +37,7 @@ FORMAT_VERSION = 2
 MAP_BATCH_UNITS = 16
 AUTO_USER_DICT = "auto"  # the user_dict value that discovers the dictionary from the corpus
 TERMS_FILE = "terms.txt"
-TERMS_METHOD = 1  # raise when discover_terms changes what it finds: prepared corpora of older terms are not reused
+TERMS_METHOD = 2  # raise when discover_terms changes what it finds: prepared corpora of older terms are not reused
 
 
 @dataclass

@@ -16,11 +16,17 @@ and ``N`` the number of CJK characters in the corpus:
   one character, all Latin letters as another. A word stands in many contexts; a piece of a longer word is
   always next to the rest of it.
 
+- novelty, how much more often the corpus uses the word than general Chinese would put its parts together:
+  ``log(c(w) / N) - sum_i log(f(p_i) / F)`` over the pieces ``p_i`` of the cut of ``w`` by jieba's dictionary
+  (HMM off), ``f`` being the dictionary's frequencies (1 for a piece it lacks) and ``F`` their sum. A compound
+  of common words (有关部门) scores low, a name or a domain term built of rare pieces high: termhood against
+  jieba's dictionary as the reference corpus.
+
 A candidate passes with ``cohesion >= min_cohesion`` and both entropies ``>= min_entropy``, and is ranked by
 
-    score = min(left_entropy, right_entropy) + cohesion / len(word)
+    score = min(left_entropy, right_entropy) + (cohesion + novelty / 2) / len(word)
 
-(cohesion grows with length, so it is taken per character). With ``rules=True`` (the default) two rules of
+(cohesion and novelty grow with length, so they are taken per character). With ``rules=True`` (the default) two rules of
 thumb leave out what the statistics cannot tell from a term: phrases that jieba cuts into a function word and
 the rest (a function word being one of the single characters that jieba's dictionary tags as a particle,
 preposition, conjunction or adverb and counts 50,000 times or more: 的, 了, 在, 和, 也, 就, 都, 对, 把, ...;
@@ -36,6 +42,7 @@ neighbours. ``zhbert.text.ngrams`` describes the count tables and how ``max_ngra
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.resources
 import logging
@@ -68,6 +75,7 @@ CHUNK_CHARS = 1 << 20  # characters per chunk of counting work
 FUNCTION_TAGS = ("u", "p", "c", "d")
 FUNCTION_MIN_FREQ = 50_000
 NUMERALS = "〇零一二三四五六七八九十百千万亿两"
+NOVELTY_WEIGHT = 0.5  # of novelty against cohesion in the score
 MAX_CROSSING = 0.5  # the largest share of a term's occurrences in which a dictionary word crosses one of its ends
 
 
@@ -80,6 +88,7 @@ class Term:
     cohesion: float
     left_entropy: float
     right_entropy: float
+    novelty: float
     score: float
 
 
@@ -243,28 +252,38 @@ def discover_terms(
             _judge(recounted, n, spill, corpus_chars, min_count, limits, exclude_known, rules)
             for n in range(min_len, max_len + 1)
         ]
-    terms = [term for group in found for term in group]
-    if rules or not compounds:
-        terms = _by_dictionary_cut(terms, function_edges=rules, compounds=compounds)
+    terms = _by_dictionary_cut(
+        [term for group in found for term in group], corpus_chars, function_edges=rules, compounds=compounds
+    )
     terms.sort(key=lambda t: (-t.score, -t.count, t.word))
     return terms[:top_k] if top_k is not None else terms
 
 
-def _by_dictionary_cut(terms: list[Term], *, function_edges: bool, compounds: bool) -> list[Term]:
-    """The terms kept after jieba's dictionary (HMM off) cuts each: with ``function_edges`` not those cut into a
-    function word and the rest (or the rest and a function word); without ``compounds`` not those cut into
-    words of two or more characters alone."""
+def _by_dictionary_cut(terms: list[Term], corpus_chars: int, *, function_edges: bool, compounds: bool) -> list[Term]:
+    """The terms with their novelty and final score, after jieba's dictionary (HMM off) cuts each; with
+    ``function_edges`` not those cut into a function word and the rest (or the rest and a function word);
+    without ``compounds`` not those cut into words of two or more characters alone."""
     from .segment import JiebaSegmenter
 
     function = function_characters()
+    freqs = _dictionary_frequencies()
+    log_total = math.log(sum(freqs.values()))
     kept = []
     for term, cut in zip(terms, JiebaSegmenter(hmm=False).cut([t.word for t in terms]), strict=True):
         if function_edges and (cut[0] in function or cut[-1] in function):
             continue
         if not compounds and len(cut) > 1 and all(len(piece) > 1 for piece in cut):
             continue
-        kept.append(term)
+        expected = sum(math.log(freqs.get(piece, 0) or 1) - log_total for piece in cut)
+        novelty = math.log(term.count / corpus_chars) - expected
+        score = term.score + NOVELTY_WEIGHT * novelty / len(term.word)
+        kept.append(dataclasses.replace(term, novelty=novelty, score=score))
     return kept
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary_frequencies() -> dict[str, int]:
+    return {word: freq for word, freq, _ in _jieba_dictionary()}
 
 
 def _warn_if_pruned(tables: list[NgramTable], min_count: int) -> None:
@@ -342,10 +361,10 @@ def _judge(
     keep = np.flatnonzero(passed)
     if not len(keep):
         return []
-    score = free + cohesion / n
+    score = free + cohesion / n  # novelty is added once jieba has cut the terms
     words = _decode(codes[keep])
     return [
-        Term(word, int(counts[i]), float(cohesion[i]), float(left[i]), float(right[i]), float(score[i]))
+        Term(word, int(counts[i]), float(cohesion[i]), float(left[i]), float(right[i]), 0.0, float(score[i]))
         for word, i in zip(words, keep, strict=True)
     ]
 
@@ -413,9 +432,8 @@ def write_user_dict(
     if not scores:
         return [target]
     with atomic_write(table) as out:
-        out.write("word\tcount\tcohesion\tleft_entropy\tright_entropy\tscore\n")
+        out.write("word\tcount\tcohesion\tleft_entropy\tright_entropy\tnovelty\tscore\n")
         for t in terms:
-            out.write(
-                f"{t.word}\t{t.count}\t{t.cohesion:.4f}\t{t.left_entropy:.4f}\t{t.right_entropy:.4f}\t{t.score:.4f}\n"
-            )
+            stats = (t.cohesion, t.left_entropy, t.right_entropy, t.novelty, t.score)
+            out.write(f"{t.word}\t{t.count}\t" + "\t".join(f"{x:.4f}" for x in stats) + "\n")
     return [target, table]
