@@ -58,9 +58,10 @@ def _stage_machines(results: dict[str, Any]) -> list[str]:
     lines = []
     for machine, when in sorted(by.items(), key=lambda item: -len(item[1])):
         dates = sorted(w[:10] for w in when if w)
-        span = f", {dates[0]} to {dates[-1]}" if dates and dates[0] != dates[-1] else f", {dates[0]}" if dates else ""
-        lines.append(f"  - stages run on {machine}: {len(when)}{span}")
-    return ["- The stages ran on:", *lines] if lines else []
+        span = f" ({dates[0]} to {dates[-1]})" if dates and dates[0] != dates[-1] else f" ({dates[0]})" if dates else ""
+        where = "with no machine recorded" if machine == "not recorded" else f"on {machine}"
+        lines.append(f"  - {len(when)} stages{span} {where}")
+    return ["- Where the stages ran:", *lines] if lines else []
 
 
 def _scores(results: dict[str, Any], task: str, scheme: str, seeds: Sequence[int], key: str) -> list[float]:

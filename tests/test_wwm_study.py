@@ -135,7 +135,7 @@ def test_study_runs_every_scheme_caches_stages_and_writes_the_report(mini_shared
         assert f"| legal | {scheme} |" in text
         assert f"\n| {scheme} | " in downstream
     assert "n-gram baseline" in downstream and "shared documents" in text
-    assert f"stages run on {wwm_study.machine_summary()}: {len(first.results)}, " in text
+    assert f"  - {len(first.results)} stages (" in text and f") on {wwm_study.machine_summary()}\n" in text
     for png in ("wwm_study_pretraining.png", "wwm_study_downstream.png"):
         assert (report.parent / png).stat().st_size > 1000
 
