@@ -361,18 +361,18 @@ def _data_complete(data: Path, domain: str) -> bool:
 
 def _settings(cfg: StudyConfig, base: Path) -> dict[str, Any]:
     """What a study's records depend on: its budgets and the base model (its path as given, its weights' hash)."""
-    import hashlib
+    from zhbert.text.files import sha256_of_files
 
+    digest = sha256_of_files(sorted(base.glob("*.safetensors")) + sorted(base.glob("*.bin")))
+    return {"config": asdict(cfg), "base": _shown(base), "base_weights_sha256": digest}
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the repository where it lies inside it (as records and reports show it), else as given."""
     try:
-        shown = str(base.resolve().relative_to(REPO))
+        return str(path.resolve().relative_to(REPO))
     except ValueError:
-        shown = str(base)
-    digest = hashlib.sha256()
-    for weights in sorted(base.glob("*.safetensors")) + sorted(base.glob("*.bin")):
-        with weights.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
-                digest.update(block)
-    return {"config": asdict(cfg), "base": shown, "base_weights_sha256": digest.hexdigest()}
+        return str(path)
 
 
 def _base_cloze(base: Path, cloze: Path) -> dict[str, Any]:
@@ -574,7 +574,7 @@ def run_study(
 
         written = write_report(
             report, stages.results, cfg=asdict(cfg), schemes=list(schemes), domains=list(domains), seeds=list(seeds),
-            tasks=TASKS, base=str(base), command=command, seconds=seconds, ran=list(stages.ran),
+            tasks=TASKS, base=_shown(base), command=command, seconds=seconds, ran=list(stages.ran),
             missing=list(stages.missing),
         )  # fmt: skip
     return StudyResult(dict(stages.results), tuple(stages.ran), written, seconds)

@@ -30,7 +30,6 @@ bf16 rounding of the pretrained ones, and the cloze test (step 7) is measured ag
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import platform
 import shutil
@@ -233,14 +232,6 @@ CLASSIFIER_TRAINING = {"num_train_epochs": 1, "per_device_train_batch_size": 32,
                        "train_sampling_strategy": "group_by_length"}  # fmt: skip
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def pack_model(source: Path, target: Path, label_names: dict[str, str] | None = None) -> None:
     """Copy a model folder with its weights stored as bf16 (half the bytes). ``config.json`` keeps
     ``dtype: float32``, so ``from_pretrained`` gives a float32 model unless asked otherwise; ``label_names``
@@ -312,6 +303,7 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
     from wwm_pretrain.vocab import count_tokens, prune_vocab, save_pruned_tokenizer
     from zhbert.errors import MissingFileError, ZhbertError
     from zhbert.resources import BERT_BASE_CHINESE_DIR
+    from zhbert.text.files import sha256_of_files
 
     from . import base_corpus
 
@@ -399,7 +391,7 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
         if name in earlier.get("models", {}):
             manifest["models"][name] = earlier["models"][name]
     manifest["files"] = {
-        str(path.relative_to(staging)): {"sha256": _sha256(path), "bytes": path.stat().st_size}
+        str(path.relative_to(staging)): {"sha256": sha256_of_files([path]), "bytes": path.stat().st_size}
         for path in sorted(staging.rglob("*"))
         if path.is_file()
     }

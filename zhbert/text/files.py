@@ -4,15 +4,16 @@ written so that they appear complete or not at all."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["atomic_write", "decode_line", "read_utf8"]
+__all__ = ["atomic_write", "decode_line", "read_utf8", "sha256_of_files"]
 
 _GBK_HINT = "; it decodes as GBK/GB18030: convert it with `iconv -f gbk -t utf-8`"
 
@@ -77,3 +78,13 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[TextIO]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def sha256_of_files(paths: Iterable[str | os.PathLike[str]]) -> str:
+    """SHA-256 (hex) over the bytes of ``paths``, one after the other in the order given, read 1 MiB at a time."""
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):  # type: ignore[misc]
+                digest.update(block)
+    return digest.hexdigest()
