@@ -7,7 +7,7 @@ Schemes: ``none`` (the base itself), ``char`` (token-level masking), ``jieba`` (
 SIGHAN 2005 gold segmentations), ``ngram`` (MacBERT-style runs of 1-4 jieba words). Domains: legal (the branch of
 law of a paragraph, split by law) and reviews (ChnSentiCorp and waimai_10k sentiment).
 
-    python benchmarks/wwm_study.py --quick          # about 30 minutes on 2 CPU cores; docs/wwm_study_quick.md
+    python benchmarks/wwm_study.py --quick          # about 8 minutes on 2 CPU cores; docs/wwm_study_quick.md
     python benchmarks/wwm_study.py                  # the full study (FULL below)
     python benchmarks/wwm_study.py --base DIR --seeds 0,1,2,3,4 --out runs/wwm-study-bert   # e.g. on a GPU
     torchrun --nproc_per_node 4 benchmarks/wwm_study.py --base DIR    # DDP; only rank 0 writes files
@@ -585,7 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = ArgumentParser(prog="benchmarks/wwm_study.py", description=__doc__.split("\n\n")[0])
     size = parser.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_true", help="the quick budgets (QUICK): about 30 min on 2 cores")
+    size.add_argument("--quick", action="store_true", help="the quick budgets (QUICK): about 8 min on 2 cores")
     size.add_argument("--full", action="store_true", help="the full budgets (FULL; the default)")
     parser.add_argument("--base", default=str(DEFAULT_BASE), help="the masked-LM to start from")
     parser.add_argument("--seeds", default="0,1,2", help="fine-tuning seeds, comma-separated")

@@ -3,6 +3,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from zhbert.cli import main
 
 from .conftest import TEST_DATA
@@ -34,3 +36,37 @@ def test_module_entry_point():
 def test_import_loads_no_torch():
     code = "import sys, zhbert; assert 'torch' not in sys.modules and 'transformers' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+HELP = [
+    ["--help"],
+    ["preview", "--help"],
+    ["evaluate", "--help"],
+    ["predict", "--help"],
+    ["terms", "--help"],
+    ["train", "ner", "--help"],
+    ["train", "classify", "--help"],
+    ["demo", "--help"],
+    ["build-demo-models", "--help"],
+]
+
+
+def _status(call, argv):
+    try:
+        return call(argv)
+    except SystemExit as stop:
+        return stop.code
+
+
+@pytest.mark.parametrize("argv", HELP, ids=" ".join)
+def test_every_help_prints_and_exits_0(argv, capsys):
+    assert _status(main, argv) in (0, None)
+    out = capsys.readouterr().out
+    assert out.startswith("usage:") and len(out.splitlines()) > 3
+
+
+def test_wwm_pretrain_help_prints_and_exits_0(capsys):
+    from wwm_pretrain.run import main as pretrain_main
+
+    assert _status(pretrain_main, ["--help"]) in (0, None)
+    assert "--user_dict" in capsys.readouterr().out

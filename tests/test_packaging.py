@@ -41,3 +41,18 @@ def test_the_wheel(tmp_path):
 def test_zhbert_demo_is_reached_through_its_entry_point():
     result = subprocess.run([sys.executable, "-m", "zhbert", "demo", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "The zhbert web demo" in result.stdout
+
+
+def test_the_top_level_names_keep_their_meaning_once_every_subpackage_is_imported():
+    """A name of ``zhbert.__all__`` that is also a subpackage's name would turn into that module on its import."""
+    script = (
+        "import importlib, inspect, pkgutil, zhbert\n"
+        "for info in pkgutil.walk_packages(zhbert.__path__, 'zhbert.'):\n"
+        "    if info.name != 'zhbert.__main__':\n"
+        "        importlib.import_module(info.name)\n"
+        "bad = [n for n in zhbert.__all__ if n != '__version__' and inspect.ismodule(getattr(zhbert, n))]\n"
+        "print(len(zhbert.__all__), bad)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    count, bad = result.stdout.split(" ", 1)
+    assert int(count) > 20 and bad.strip() == "[]", result.stdout

@@ -43,7 +43,6 @@ _EXPORTS = {
     "Candidate": "zhbert.api",
     "AttentionMap": "zhbert.api",
     "attention_maps": "zhbert.api",
-    "finetune": "zhbert.finetune",
 }
 
 __all__ = [*sorted(_EXPORTS), "__version__"]

@@ -30,10 +30,12 @@ class TaskArguments:
     validation_file: str | None = field(default=None, metadata={"help": "Dev data, for early stopping."})
     test_file: str | None = field(default=None, metadata={"help": "Test data, evaluated once at the end."})
     validation_split_percentage: float = field(
-        default=0.0, metadata={"help": "Without --validation_file: hold out this % of the training data (fixed seed)."}
+        default=0.0,
+        metadata={"help": "Without --validation_file: hold out this percentage of the training data (fixed seed)."},
     )
     test_split_percentage: float = field(
-        default=0.0, metadata={"help": "Without --test_file: hold out this % of the training data (fixed seed)."}
+        default=0.0,
+        metadata={"help": "Without --test_file: hold out this percentage of the training data (fixed seed)."},
     )
     split_seed: int = field(default=42, metadata={"help": "Seed of the train/dev/test split."})
     text_column: str | None = field(default=None, metadata={"help": "Text column (classify); default text/review."})

@@ -26,11 +26,11 @@ A candidate passes with ``cohesion >= min_cohesion`` and both entropies ``>= min
 
     score = min(left_entropy, right_entropy) + (cohesion + novelty / 2) / len(word)
 
-(cohesion and novelty grow with length, so they are taken per character). With ``rules=True`` (the default) two rules of
-thumb leave out what the statistics cannot tell from a term: phrases that jieba cuts into a function word and
-the rest (a function word being one of the single characters that jieba's dictionary tags as a particle,
-preposition, conjunction or adverb and counts 50,000 times or more: 的, 了, 在, 和, 也, 就, 都, 对, 把, ...;
-so 提出了 and 被判处 go, 和解协议 and 违法所得 stay), number expressions (two or more of
+(cohesion and novelty grow with length, so they are taken per character). With ``rules=True`` (the default)
+three rules of thumb leave out what the statistics cannot tell from a term: phrases that jieba cuts into a
+function word and the rest (a function word being one of the single characters that jieba's dictionary tags
+as a particle, preposition, conjunction or adverb and counts 50,000 times or more: 的, 了, 在, 和, 也, 就,
+都, 对, 把, ...; so 提出了 and 被判处 go, 和解协议 and 违法所得 stay), number expressions (two or more of
 〇零一二三四五六七八九十百千万亿两, as in 第四十五条), and pieces of dictionary words: a candidate that, in most
 of its occurrences, begins with the end of a dictionary word its left neighbour starts (市 + 委书记, 实 +
 验室), or ends with the start of one its right neighbour ends (the neighbour being one character).
