@@ -157,7 +157,7 @@ def classifier(tiny_mlm_dir, tokenizer):
 
 
 def test_classifier_batches_do_not_change_answers(classifier):
-    texts = [*random_texts(64, seed=3), "房间很大，床很舒服。", ""]
+    texts = [*(t for t in random_texts(64, seed=3) if t.strip()), "房间很大，床很舒服。"]  # an empty text is refused
     batched = classifier.predict(texts, batch_size=16)
     one_by_one = [classifier.predict([t])[0] for t in texts]
     for a, b in zip(batched, one_by_one, strict=True):

@@ -192,9 +192,23 @@ def _task_options(args: argparse.Namespace) -> Any:
     )
 
 
+def _check_output(path: str | None) -> None:
+    """Refuse an ``--output`` that cannot be written before any work is done."""
+    from .errors import MissingFileError
+
+    if path is None:
+        return
+    output = Path(path)
+    if output.is_dir():
+        raise UsageError(f"{output}: a folder; --output names the file to write", argument="output")
+    if not output.parent.is_dir():
+        raise MissingFileError(f"{output}: the folder {output.parent} does not exist", argument="output")
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from .finetune.run import task_of_checkpoint
 
+    _check_output(args.output)
     task = task_of_checkpoint(args.model, _task_options(args))
     examples = task.read(args.test_file)  # before the model: a bad file fails fast
     predictor = task.load(args.model, device=args.device, dtype=args.dtype)
@@ -208,32 +222,37 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_inputs(path: str, text_column: str) -> list[str]:
+def _read_inputs(path: str, text_column: str | None) -> tuple[list[str], list[str] | None, int]:
+    """The texts to label (and their pairs, when a table or JSON file has them), and how many blank lines or
+    empty texts were left out. ``.txt``: one text per line; ``.csv``, ``.tsv``, ``.jsonl`` and ``.json``: as
+    ``zhbert train`` reads them, labels not needed."""
+    from .data.classification import read_cls_file
     from .errors import DataError, MissingFileError
-    from .text.checks import check_file_text
     from .text.files import decode_line
 
     file = Path(path)
     if not file.is_file():
         raise MissingFileError(f"input not found: {file}")
-    texts = []
-    jsonl = file.suffix.lower() in (".jsonl", ".json")
+    suffix = file.suffix.lower()
+    if suffix in (".csv", ".tsv", ".jsonl", ".json"):
+        data = read_cls_file(file, text_column=text_column, require_label=False)
+        pairs = [e.text_pair for e in data.examples]
+        if any(p is None for p in pairs):
+            return [e.text for e in data.examples], None, data.skipped_empty
+        return [e.text for e in data.examples], [p for p in pairs if p is not None], data.skipped_empty
+    if suffix != ".txt":
+        raise DataError(
+            f"{file}: unknown suffix {suffix!r}; expected .txt (one text per line), .csv, .tsv, .jsonl or .json"
+        )
+    texts, blank = [], 0
     with file.open("rb") as handle:
         for lineno, raw in enumerate(handle, start=1):
             line = decode_line(raw, file, lineno).rstrip("\r\n")
-            if not jsonl:
+            if line.strip():
                 texts.append(line)
-                continue
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise DataError(f"{file}:{lineno}: not valid JSON ({err.msg})") from None
-            if not isinstance(record, dict) or not isinstance(record.get(text_column), str):
-                raise DataError(f"{file}:{lineno}: no text field {text_column!r}", argument="text_column")
-            texts.append(check_file_text(record[text_column], f"{file}:{lineno}", f"field {text_column!r}"))
-    return texts
+            else:
+                blank += 1
+    return texts, None, blank
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -241,17 +260,26 @@ def _predict(args: argparse.Namespace) -> int:
 
     from .finetune.run import task_of_checkpoint
 
-    texts = _read_inputs(args.input, args.text_column)
+    _check_output(args.output)
+    texts, pairs, skipped = _read_inputs(args.input, args.text_column)
     task = task_of_checkpoint(args.model)
+    if pairs is not None and task.name == "ner":
+        raise UsageError(f"{args.input}: text pairs, but {args.model} is a tagger, which reads one text")
     predictor = task.load(args.model, device=args.device, dtype=args.dtype)
+    if pairs is not None:
+        results = predictor.predict(texts, batch_size=args.batch_size, text_pairs=pairs)
+    else:
+        results = predictor.predict(texts, batch_size=args.batch_size)
     lines = []
-    for text, result in zip(texts, predictor.predict(texts, batch_size=args.batch_size), strict=True):
+    for i, (text, result) in enumerate(zip(texts, results, strict=True)):
+        shown = {"text": text} if pairs is None else {"text": text, "text_pair": pairs[i]}
         if task.name == "ner":
-            lines.append({"text": text, "entities": [asdict(e) for e in result]})
+            lines.append({**shown, "entities": [asdict(e) for e in result]})
         else:
-            lines.append({"text": text, **asdict(result)})
+            lines.append({**shown, **asdict(result)})
     write_atomically(args.output, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    print(f"zhbert predict: {len(lines)} predictions written to {args.output}")
+    note = f" ({skipped} blank lines or empty texts left out)" if skipped else ""
+    print(f"zhbert predict: {len(lines)} predictions written to {args.output}{note}")
     return 0
 
 
@@ -334,11 +362,13 @@ def build_parser() -> ArgumentParser:
     p.add_argument("--output", default=None, help="also write the metrics as JSON here")
     p.set_defaults(func=_evaluate)
 
-    p = sub.add_parser("predict", help="label texts from a .txt (one per line) or .jsonl file")
+    p = sub.add_parser("predict", help="label texts from a .txt (one per line), .csv, .tsv, .jsonl or .json file")
     p.add_argument("--model", required=True, help="a directory written by zhbert train")
     p.add_argument("--input", required=True)
     p.add_argument("--output", required=True, help="JSON lines, one per input text")
-    p.add_argument("--text_column", "--text-column", default="text")
+    p.add_argument("--text_column", "--text-column", default=None,
+                   help="the text's column or field (default: the first of text, sentence, review, content, "
+                   "sentence1 that the file has)")  # fmt: skip
     p.add_argument("--batch_size", "--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
     add_dtype_option(p)

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..errors import DataError
+from ..errors import ArgumentTypeError, DataError, UsageError
 from ..models.precision import resolve_dtype
 
 __all__ = ["CPU_TOKENS_PER_CALL", "length_batches", "model_window", "pad_batch", "place_model", "resolve_device"]
@@ -18,10 +18,35 @@ CPU_TOKENS_PER_CALL = 2048
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    """``device`` as a ``torch.device``; ``None`` picks CUDA when available, else the CPU."""
+    """``device`` as a ``torch.device``; ``None`` picks CUDA when available, else the CPU.
+
+    Raises:
+        TypeError: ``device`` is neither a string nor a ``torch.device``.
+        ValueError: it names no device, a kind zhbert does not run on, or one this machine lacks.
+    """
     if device is None:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    if not isinstance(device, (str, torch.device)):
+        raise ArgumentTypeError(f"device must be a string such as 'cpu' or 'cuda:0', got {type(device).__name__}")
+    try:
+        where = torch.device(device)
+    except (RuntimeError, ValueError):
+        raise UsageError(
+            f"device {device!r} is not a device name: use 'cpu', 'cuda' or 'cuda:N'", argument="device"
+        ) from None
+    if where.type == "cuda":
+        if not torch.cuda.is_available():
+            raise UsageError(f"device {device!r}: no CUDA GPU is available here; use 'cpu'", argument="device")
+        if where.index is not None and where.index >= torch.cuda.device_count():
+            raise UsageError(
+                f"device {device!r}: this machine has {torch.cuda.device_count()} CUDA GPU(s)", argument="device"
+            )
+    elif where.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise UsageError(f"device {device!r}: no Apple GPU (MPS) is available here; use 'cpu'", argument="device")
+    elif where.type != "cpu":
+        raise UsageError(f"device {device!r}: zhbert runs on 'cpu', 'cuda' or 'mps'", argument="device")
+    return where
 
 
 def place_model(model: Any, device: str | torch.device | None, dtype: Any) -> tuple[Any, torch.device, torch.dtype]:

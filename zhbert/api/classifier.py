@@ -16,8 +16,8 @@ import torch
 
 from ..errors import UsageError
 from ..models.fast_bert import FastBert
-from ..models.loading import load_pretrained
-from ..text.checks import check_texts
+from ..models.loading import check_architecture, load_pretrained
+from ..text.checks import check_int, check_texts
 from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, place_model
 
 __all__ = ["Classification", "TextClassifier"]
@@ -57,6 +57,7 @@ class TextClassifier:
     ) -> TextClassifier:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+        check_architecture(path, ("ForSequenceClassification",), "a sequence classifier (zhbert train classify)")
         return cls(
             load_pretrained(AutoModelForSequenceClassification, path),
             load_pretrained(AutoTokenizer, path),
@@ -67,13 +68,22 @@ class TextClassifier:
     def predict(
         self, texts: Sequence[str], batch_size: int = 32, text_pairs: Sequence[str] | None = None
     ) -> list[Classification]:
-        """Classify ``texts`` (optionally with ``text_pairs``); the result has one entry per text, in order."""
+        """Classify ``texts`` (optionally with ``text_pairs``); the result has one entry per text, in order.
+
+        Raises:
+            ValueError: a text (or pair) is empty or only whitespace, or ``batch_size`` is not a whole number >= 1.
+        """
         items = check_texts(texts)
         pairs = check_texts(text_pairs, "text_pairs") if text_pairs is not None else None
         if pairs is not None and len(pairs) != len(items):
             raise UsageError(f"text_pairs has {len(pairs)} items but texts has {len(items)}")
-        if batch_size < 1:
-            raise UsageError(f"batch_size must be >= 1, got {batch_size}")
+        check_int(batch_size, "batch_size", 1)
+        for name, group in (("texts", items), ("text_pairs", pairs or [])):
+            for i, text in enumerate(group):
+                if not text.strip():
+                    raise UsageError(f"{name}[{i}] is empty: there is nothing to classify", argument=name)
+        if not items:
+            return []
         # One tokenizer call for all texts (the Rust tokenizer batches them), then batches of similar token length.
         enc = self.tokenizer(items, pairs, truncation=True, max_length=self.max_length)
         ids, types = enc["input_ids"], enc.get("token_type_ids")

@@ -15,9 +15,9 @@ from typing import Any
 import torch
 
 from ..errors import UsageError
-from ..models.loading import load_pretrained
+from ..models.loading import check_architecture, load_pretrained
 from ..text.align import text_token_ids
-from ..text.checks import check_texts
+from ..text.checks import check_int, check_texts
 from .batching import model_window, place_model
 
 __all__ = ["Candidate", "MaskFiller"]
@@ -54,6 +54,7 @@ class MaskFiller:
     ) -> MaskFiller:
         from transformers import AutoModelForMaskedLM, AutoTokenizer
 
+        check_architecture(path, ("ForMaskedLM", "ForPreTraining"), "a masked-language model (wwm-pretrain)")
         return cls(load_pretrained(AutoModelForMaskedLM, path), load_pretrained(AutoTokenizer, path), device, dtype)
 
     def predict(self, texts: Sequence[str], top_k: int = 5) -> list[list[list[Candidate]]]:
@@ -63,8 +64,7 @@ class MaskFiller:
             ValueError: a text has no ``[MASK]``, or its ``[MASK]`` lies beyond the model's window.
         """
         items = check_texts(texts)
-        if top_k < 1:
-            raise UsageError(f"top_k must be >= 1, got {top_k}")
+        check_int(top_k, "top_k", 1)
         mask_id = self.tokenizer.mask_token_id
         out: list[list[list[Candidate]]] = []
         with torch.inference_mode():

@@ -22,13 +22,12 @@ from typing import Any
 
 import torch
 
-from ..errors import UsageError
 from ..models.crf_head import load_token_classifier
 from ..models.fast_bert import FastBert
 from ..models.loading import load_pretrained
 from ..tagging.schemes import tags_to_spans
 from ..tagging.viterbi import constrained_viterbi, scheme_constraints
-from ..text.checks import check_texts
+from ..text.checks import check_int, check_texts
 from ..text.pieces import WordPieces, word_pieces
 from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, place_model
 
@@ -95,6 +94,7 @@ class EntityTagger:
     @torch.inference_mode()
     def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
         """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
+        check_int(batch_size, "batch_size", 1)
         cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
         jobs = []  # (text index, window start, token ids)
         for i, p in enumerate(pieces):
@@ -131,8 +131,7 @@ class EntityTagger:
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
         """Entities of each text, in order of position; they never overlap."""
         items = check_texts(texts)
-        if batch_size < 1:
-            raise UsageError(f"batch_size must be >= 1, got {batch_size}")
+        check_int(batch_size, "batch_size", 1)
         pieces = word_pieces(self.tokenizer, items)
         scores = self.token_scores(pieces, batch_size)
         word_scores = [s[p.first] for s, p in zip(scores, pieces, strict=True)]  # (words, L) per text

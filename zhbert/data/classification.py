@@ -185,7 +185,8 @@ def _soft_label(where: str, value: dict[str, Any], key: str) -> tuple[tuple[str,
 def _table_rows(path: Path, text: str, tsv: bool) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
     """The header's line, its column names and the data rows, each with the physical line it starts on."""
     lines = text.split("\n")
-    dialect: dict[str, Any] = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tsv else {}
+    # strict: a quote left open is an error, not a field that swallows the rest of the file
+    dialect: dict[str, Any] = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tsv else {"strict": True}
     reader = csv.reader((line + "\n" for line in lines), **dialect)
     kind = "TSV" if tsv else "CSV"
 

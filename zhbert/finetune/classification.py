@@ -4,6 +4,7 @@ probability per label) train against the whole distribution."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
@@ -15,6 +16,8 @@ from .metrics import classification_metrics
 from .task import Task
 
 __all__ = ["ClassificationTask"]
+
+logger = logging.getLogger(__name__)
 
 
 class ClassificationTask(Task):
@@ -40,9 +43,12 @@ class ClassificationTask(Task):
         self.label_column = label_column
 
     def read(self, path: str | os.PathLike[str]) -> list[ClsExample]:
-        return read_cls_file(
+        data = read_cls_file(
             path, text_column=self.text_column, text_pair_column=self.text_pair_column, label_column=self.label_column
-        ).examples
+        )
+        if data.skipped_empty:
+            logger.warning("%s: %d rows with an empty text were left out", path, data.skipped_empty)
+        return data.examples
 
     def labels(self, train: Sequence[ClsExample]) -> list[str]:
         names = {e.label for e in train} | {name for e in train for name, _ in e.label_probs or ()}

@@ -51,8 +51,16 @@ def task_of_checkpoint(path: str | Path, args: TaskArguments | None = None) -> T
     config = load_pretrained(AutoConfig, path)
     name = getattr(config, "zhbert_task", None)
     if name is None:
-        architectures = " ".join(config.architectures or [])
-        name = "ner" if "TokenClassification" in architectures else "classify"
+        architectures = list(config.architectures or [])
+        if any(a.endswith("ForTokenClassification") for a in architectures):
+            name = "ner"
+        elif not architectures or any(a.endswith("ForSequenceClassification") for a in architectures):
+            name = "classify"
+        else:
+            raise DataError(
+                f"{path}: a {', '.join(architectures)} checkpoint, not a fine-tuned classifier or tagger: "
+                "fine-tune it first with zhbert train classify or zhbert train ner"
+            )
     return make_task(str(name), args)
 
 

@@ -21,7 +21,7 @@ from transformers.modeling_outputs import TokenClassifierOutput
 from ..errors import DataError
 from ..tagging.crf import CRF
 from ..tagging.viterbi import scheme_constraints
-from .loading import load_pretrained
+from .loading import check_architecture, load_pretrained
 from .mixin import mix_in
 
 __all__ = ["CrfLoss", "add_crf", "load_token_classifier"]
@@ -85,6 +85,7 @@ def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
     from transformers import AutoModelForTokenClassification
     from transformers.utils import logging as hf_logging
 
+    check_architecture(path, ("ForTokenClassification",), "a token classifier (zhbert train ner)")
     # The crf.* weights are loaded below; keep transformers from reporting them as unexpected keys.
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()

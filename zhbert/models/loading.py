@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["fit_tokenizer_length", "load_pretrained"]
+__all__ = ["check_architecture", "fit_tokenizer_length", "load_pretrained"]
 
 
 def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) -> Any:
@@ -18,6 +18,8 @@ def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) ->
     """
     name = str(path)
     local = Path(name).expanduser()
+    if local.is_file():
+        raise DataError(f"{name}: a file, not a model directory: give the folder that holds config.json")
     try:
         return loader.from_pretrained(str(local) if local.exists() else name, **kwargs)
     except OSError as err:
@@ -25,6 +27,21 @@ def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) ->
         if not local.exists():
             raise MissingFileError(f"{name}: no such model directory ({reason})") from err
         raise DataError(f"{name}: cannot load a model from it ({reason})") from err
+
+
+def check_architecture(path: str | os.PathLike[str], kinds: tuple[str, ...], wanted: str) -> None:
+    """Refuse a saved model whose ``config.json`` names only architectures that end in none of ``kinds``
+    (``("ForSequenceClassification",)``, say): loading it would give a head of fresh random weights. A config
+    that names no architecture passes.
+
+    Raises:
+        DataError: the checkpoint is of another kind; ``wanted`` says what was expected.
+    """
+    from transformers import AutoConfig
+
+    architectures = list(getattr(load_pretrained(AutoConfig, path), "architectures", None) or [])
+    if architectures and not any(name.endswith(kinds) for name in architectures):
+        raise DataError(f"{path}: a {', '.join(architectures)} checkpoint, not {wanted}")
 
 
 def _first_line(err: BaseException) -> str:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Set
 from typing import Any
 
 from ..errors import ArgumentTypeError, DataError, UsageError
 
-__all__ = ["check_file_text", "check_texts"]
+__all__ = ["check_file_text", "check_int", "check_texts"]
 
 
 def check_texts(texts: Any, name: str = "texts") -> list[str]:
     """Return ``texts`` as a list of str, or raise a clear error naming the offending item.
 
     Raises:
-        TypeError: ``texts`` is a bare string or an item is not a string.
+        TypeError: ``texts`` is a bare string, a set or a mapping (no order), or an item is not a string.
         ValueError: an item holds a lone surrogate, which no tokenizer can encode.
     """
     if isinstance(texts, str):
         raise ArgumentTypeError(f"{name} must be a list of strings, not a single string; wrap it as [text]")
+    if isinstance(texts, (Set, Mapping)):  # no order to give the results back in
+        raise ArgumentTypeError(f"{name} must be a list of strings, got a {type(texts).__name__}, which has no order")
     try:
         items = list(texts)
     except TypeError:
@@ -46,3 +49,11 @@ def check_file_text(text: str, where: str, field: str = "text") -> str:
             "a JSON escape such as \\ud800 that is half of a pair: remove it or write the whole character"
         ) from None
     return text
+
+
+def check_int(value: object, name: str, low: int, high: int | None = None) -> int:
+    """``value`` if it is a whole number (not a bool) from ``low`` to ``high``; else ``UsageError`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
+        bounds = f">= {low}" if high is None else f"between {low} and {high}"
+        raise UsageError(f"{name} must be a whole number {bounds}, got {value!r}", argument=name)
+    return value

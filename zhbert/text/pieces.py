@@ -40,7 +40,8 @@ def word_pieces(tokenizer: Any, texts: Sequence[str]) -> list[WordPieces]:
     texts = list(texts)
     if not texts:
         return []
-    enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+    # verbose=False: long texts are cut into windows later, so the "longer than ... indexing errors" warning is wrong
+    enc = tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True, verbose=False)
     out = []
     for i in range(len(texts)):
         ids = enc["input_ids"][i]

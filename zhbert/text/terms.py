@@ -56,6 +56,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArgumentTypeError, UsageError
+from .checks import check_int
 from .files import atomic_write
 from .ngrams import (
     NgramTable,
@@ -132,13 +133,6 @@ def _known_keys(n: int) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)
     codes = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32).reshape(len(words), n)
     return np.unique(ngram_keys(codes)[-1])
-
-
-def _check_int(value: object, name: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        bounds = f">= {low}" if high is None else f"between {low} and {high}"
-        raise UsageError(f"{name} must be a whole number {bounds}, got {value!r}", argument=name)
-    return value
 
 
 def _check_number(value: object, name: str) -> float:
@@ -225,13 +219,13 @@ def discover_terms(
         TypeError: ``texts`` is a single string, or holds something other than strings.
         ValueError: an argument is out of range (the message names it).
     """
-    _check_int(min_len, "min_len", 2, 32)
-    _check_int(max_len, "max_len", min_len, 32)
-    _check_int(min_count, "min_count", 1)
-    _check_int(processes, "processes", 1)
-    _check_int(max_ngrams, "max_ngrams", 1000)
+    check_int(min_len, "min_len", 2, 32)
+    check_int(max_len, "max_len", min_len, 32)
+    check_int(min_count, "min_count", 1)
+    check_int(processes, "processes", 1)
+    check_int(max_ngrams, "max_ngrams", 1000)
     if top_k is not None:
-        _check_int(top_k, "top_k", 1)
+        check_int(top_k, "top_k", 1)
     limits = (_check_number(min_cohesion, "min_cohesion"), _check_number(min_entropy, "min_entropy"))
     from tqdm import tqdm
 
