@@ -58,6 +58,36 @@ def tiny_mlm_dir(tmp_path_factory, tokenizer, tiny_config_dir) -> Path:
     return path
 
 
+def _tiny_head(tmp_path_factory, tokenizer, tiny_mlm_dir, auto_class: str, labels: list[str]) -> Path:
+    import torch
+    import transformers
+
+    torch.manual_seed(0)
+    model = getattr(transformers, auto_class).from_pretrained(
+        tiny_mlm_dir,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)},
+    )
+    path = tmp_path_factory.mktemp(auto_class.lower())
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_classifier_dir(tmp_path_factory, tokenizer, tiny_mlm_dir) -> Path:
+    """The tiny model with a fresh sentiment head (负面, 正面), saved as a sequence classifier."""
+    return _tiny_head(tmp_path_factory, tokenizer, tiny_mlm_dir, "AutoModelForSequenceClassification", ["负面", "正面"])
+
+
+@pytest.fixture(scope="session")
+def tiny_tagger_dir(tmp_path_factory, tokenizer, tiny_mlm_dir) -> Path:
+    """The tiny model with a fresh BIOES head for PER, saved as a token classifier."""
+    labels = ["O", "B-PER", "I-PER", "E-PER", "S-PER"]
+    return _tiny_head(tmp_path_factory, tokenizer, tiny_mlm_dir, "AutoModelForTokenClassification", labels)
+
+
 @pytest.fixture(scope="session")
 def ltp_model_dir(tmp_path_factory) -> Path:
     """A real LTP legacy perceptron segmenter, trained in seconds on samples of the PKU and MSR gold files."""

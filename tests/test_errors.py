@@ -24,9 +24,9 @@ def files(tmp_path):
     return {"missing": tmp_path / "missing.csv", "gbk": gbk}
 
 
-def entry_points(tiny_mlm_dir, tiny_config_dir, tokenizer_dir, out):
+def entry_points(tiny_mlm_dir, classifier, tagger, tiny_config_dir, tokenizer_dir, out):
     """command -> (main, prog, flags for a given input file, flags with a bad value)."""
-    models = ["--classifier", str(tiny_mlm_dir), "--tagger", str(tiny_mlm_dir), "--mlm", str(tiny_mlm_dir)]
+    models = ["--classifier", str(classifier), "--tagger", str(tagger), "--mlm", str(tiny_mlm_dir)]
     pretrain = ["--config_name", str(tiny_config_dir), "--tokenizer_name", str(tokenizer_dir), "--output_dir", out]
     return {
         "preview": (
@@ -53,14 +53,14 @@ def entry_points(tiny_mlm_dir, tiny_config_dir, tokenizer_dir, out):
         "evaluate": (
             zhbert_main,
             "zhbert evaluate",
-            lambda f: ["evaluate", "--model", str(tiny_mlm_dir), "--test_file", f],
-            ["evaluate", "--model", str(tiny_mlm_dir), "--test_file", "t", "--batch_size", "x"],
+            lambda f: ["evaluate", "--model", str(classifier), "--test_file", f],
+            ["evaluate", "--model", str(classifier), "--test_file", "t", "--batch_size", "x"],
         ),
         "predict": (
             zhbert_main,
             "zhbert predict",
-            lambda f: ["predict", "--model", str(tiny_mlm_dir), "--input", f, "--output", f"{out}.jsonl"],
-            ["predict", "--model", str(tiny_mlm_dir), "--input", "t", "--output", "o", "--batch_size", "x"],
+            lambda f: ["predict", "--model", str(classifier), "--input", f, "--output", f"{out}.jsonl"],
+            ["predict", "--model", str(classifier), "--input", "t", "--output", "o", "--batch_size", "x"],
         ),
         "wwm-pretrain": (
             pretrain_main,
@@ -74,11 +74,14 @@ def entry_points(tiny_mlm_dir, tiny_config_dir, tokenizer_dir, out):
 
 @pytest.mark.parametrize("case", ["missing", "gbk", "bad value"])
 @pytest.mark.parametrize("command", ["preview", "train", "evaluate", "predict", "wwm-pretrain", "demo"])
-def test_one_line_and_status_2(command, case, files, tiny_mlm_dir, tiny_config_dir, tmp_path, capsys):
+def test_one_line_and_status_2(
+    command, case, files, tiny_mlm_dir, tiny_classifier_dir, tiny_tagger_dir, tiny_config_dir, tmp_path, capsys
+):
     from zhbert.resources import BERT_BASE_CHINESE_DIR
 
     out = str(tmp_path / "out")
-    main, prog, with_file, bad_value = entry_points(tiny_mlm_dir, tiny_config_dir, BERT_BASE_CHINESE_DIR, out)[command]
+    models = (tiny_mlm_dir, tiny_classifier_dir, tiny_tagger_dir)
+    main, prog, with_file, bad_value = entry_points(*models, tiny_config_dir, BERT_BASE_CHINESE_DIR, out)[command]
     argv = bad_value if case == "bad value" else with_file(str(files[case]))
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()

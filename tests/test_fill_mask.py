@@ -45,7 +45,7 @@ def test_scores_match_the_model(filler):
 def test_errors(filler):
     with pytest.raises(ValueError, match=r"texts\[1\] has no \[MASK\]"):
         filler.predict(["[MASK]", "没有"])
-    with pytest.raises(ValueError, match="top_k must be >= 1"):
+    with pytest.raises(ValueError, match="top_k must be a whole number >= 1"):
         filler.predict(["[MASK]"], top_k=0)
     with pytest.raises(ValueError, match="beyond the model's window"):
         filler.predict(["字" * 600 + "[MASK]"])

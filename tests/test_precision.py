@@ -156,7 +156,9 @@ def tagger_model(tiny_mlm_dir):
     return model
 
 
-def test_auto_picks_float32_without_bf16_and_bf16_with_it(monkeypatch, tagger_model, tokenizer, tiny_mlm_dir):
+def test_auto_picks_float32_without_bf16_and_bf16_with_it(
+    monkeypatch, tagger_model, tokenizer, tiny_mlm_dir, tiny_classifier_dir
+):
     import copy
 
     monkeypatch.setenv(CPU_BF16_ENV, "0")
@@ -169,7 +171,7 @@ def test_auto_picks_float32_without_bf16_and_bf16_with_it(monkeypatch, tagger_mo
     filler = MaskFiller.from_pretrained(tiny_mlm_dir, device="cpu")
     assert filler.dtype is torch.bfloat16 and next(filler.model.parameters()).dtype is torch.bfloat16
     with pytest.raises(UsageError, match="dtype must be"):
-        TextClassifier.from_pretrained(tiny_mlm_dir, device="cpu", dtype="fp16")
+        TextClassifier.from_pretrained(tiny_classifier_dir, device="cpu", dtype="fp16")
 
 
 def test_bf16_inference_agrees_with_float32(tagger_model, tokenizer, resume_sentences, tiny_mlm_dir, law_lines):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
-from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
+from transformers import AutoModelForTokenClassification
 
 from zhbert import EntityTagger, MaskFiller, TextClassifier
 from zhbert.cli import main
@@ -198,14 +198,15 @@ def test_jiebas_cache_is_private(tmp_path, monkeypatch):
 # 8. Files are written under random names, never through a planted link -------------------------------------
 
 
-def test_writes_do_not_follow_a_planted_link(tiny_mlm_dir, tmp_path):
+def test_writes_do_not_follow_a_planted_link(tiny_classifier_dir, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     for name in ("out.jsonl.tmp", "refs.txt.tmp"):
         os.symlink(victim, tmp_path / name)
     texts = tmp_path / "in.txt"
     texts.write_text("好\n")
-    argv = ["predict", "--model", str(tiny_mlm_dir), "--input", str(texts), "--output", str(tmp_path / "out.jsonl")]
+    out = str(tmp_path / "out.jsonl")
+    argv = ["predict", "--model", str(tiny_classifier_dir), "--input", str(texts), "--output", out]
     assert main(argv) == 0
     write_chinese_ref(tmp_path / "refs.txt", [[1, 2]])
     assert victim.read_text() == "keep me"
@@ -327,19 +328,6 @@ def test_clue_json_files_are_read(tmp_path, tiny_mlm_dir):
 # 15. Wrong arguments, wrong models and wrong files for the inference API and `zhbert predict` -----------------
 
 
-@pytest.fixture(scope="module")
-def classifier_dir(tiny_mlm_dir, tokenizer, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("classifier")
-    torch.manual_seed(0)
-    labels = {0: "负面", 1: "正面"}
-    model = AutoModelForSequenceClassification.from_pretrained(
-        tiny_mlm_dir, num_labels=2, id2label=labels, label2id={v: k for k, v in labels.items()}
-    )
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 @pytest.mark.parametrize(
     ("device", "error", "match"),
     [
@@ -349,19 +337,19 @@ def classifier_dir(tiny_mlm_dir, tokenizer, tmp_path_factory):
         (1.5, ArgumentTypeError, "device must be a string"),
     ],
 )
-def test_a_bad_device_is_named(classifier_dir, device, error, match):
+def test_a_bad_device_is_named(tiny_classifier_dir, device, error, match):
     with pytest.raises(error, match=match):
-        TextClassifier.from_pretrained(classifier_dir, device=device)
+        TextClassifier.from_pretrained(tiny_classifier_dir, device=device)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a machine with a GPU has CUDA")
-def test_cuda_without_a_gpu_is_named(classifier_dir):
+def test_cuda_without_a_gpu_is_named(tiny_classifier_dir):
     with pytest.raises(UsageError, match="no CUDA GPU is available here"):
-        TextClassifier.from_pretrained(classifier_dir, device="cuda")
+        TextClassifier.from_pretrained(tiny_classifier_dir, device="cuda")
 
 
-def test_counts_must_be_whole_numbers(classifier_dir, tiny_mlm_dir):
-    classifier = TextClassifier.from_pretrained(classifier_dir, device="cpu")
+def test_counts_must_be_whole_numbers(tiny_classifier_dir, tiny_mlm_dir):
+    classifier = TextClassifier.from_pretrained(tiny_classifier_dir, device="cpu")
     for bad in ("2", 2.5, True, None, 0):
         with pytest.raises(UsageError, match="batch_size must be a whole number >= 1"):
             classifier.predict(["好"], batch_size=bad)
@@ -371,8 +359,8 @@ def test_counts_must_be_whole_numbers(classifier_dir, tiny_mlm_dir):
             filler.predict(["中华人民共和国[MASK]法"], top_k=bad)
 
 
-def test_empty_inputs_to_the_classifier(classifier_dir):
-    classifier = TextClassifier.from_pretrained(classifier_dir, device="cpu")
+def test_empty_inputs_to_the_classifier(tiny_classifier_dir):
+    classifier = TextClassifier.from_pretrained(tiny_classifier_dir, device="cpu")
     assert classifier.predict([]) == [] and classifier.predict([], text_pairs=[]) == []
     with pytest.raises(UsageError, match=r"texts\[1\] is empty"):
         classifier.predict(["好", "  \n"])
@@ -382,15 +370,24 @@ def test_empty_inputs_to_the_classifier(classifier_dir):
         classifier.predict({"好", "坏"})
 
 
-def test_a_checkpoint_of_another_kind_is_refused(classifier_dir, tiny_mlm_dir, tmp_path, capsys):
+def test_the_classifier_says_when_it_cut_a_text(tiny_classifier_dir):
+    classifier = TextClassifier.from_pretrained(tiny_classifier_dir, device="cpu")
+    window = classifier.max_length
+    short, long = "好吃" * 10, "好吃" * window
+    assert [r.truncated for r in classifier.predict([short, long, short])] == [False, True, False]
+    assert [r.truncated for r in classifier.predict([short], text_pairs=[long])] == [True]
+    assert classifier.predict([long])[0].scores == classifier.predict([long + "太差" * 50])[0].scores
+
+
+def test_a_checkpoint_of_another_kind_is_refused(tiny_classifier_dir, tiny_mlm_dir, tmp_path, capsys):
     with pytest.raises(DataError, match="a BertForMaskedLM checkpoint, not a sequence classifier"):
         TextClassifier.from_pretrained(tiny_mlm_dir)
     with pytest.raises(DataError, match="a BertForMaskedLM checkpoint, not a token classifier"):
         EntityTagger.from_pretrained(tiny_mlm_dir)
     with pytest.raises(DataError, match="a BertForSequenceClassification checkpoint, not a masked-language model"):
-        MaskFiller.from_pretrained(classifier_dir)
+        MaskFiller.from_pretrained(tiny_classifier_dir)
     with pytest.raises(DataError, match="a file, not a model directory"):
-        TextClassifier.from_pretrained(classifier_dir / "config.json")
+        TextClassifier.from_pretrained(tiny_classifier_dir / "config.json")
     texts = tmp_path / "in.txt"
     texts.write_text("味道很好\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -400,32 +397,32 @@ def test_a_checkpoint_of_another_kind_is_refused(classifier_dir, tiny_mlm_dir, t
     assert not out.exists()
 
 
-def predict(classifier_dir, path, out, *flags):
-    return main(["predict", "--model", str(classifier_dir), "--input", str(path), "--output", str(out), *flags])
+def predict(tiny_classifier_dir, path, out, *flags):
+    return main(["predict", "--model", str(tiny_classifier_dir), "--input", str(path), "--output", str(out), *flags])
 
 
 def written_texts(out):
     return [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
 
 
-def test_predict_reads_tables_and_json_as_training_does(classifier_dir, tmp_path, capsys):
+def test_predict_reads_tables_and_json_as_training_does(tiny_classifier_dir, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     table = tmp_path / "in.csv"
     table.write_text("label,review\n正面,很快，好吃\n负面,太慢\n", encoding="utf-8")
-    assert predict(classifier_dir, table, out) == 0
+    assert predict(tiny_classifier_dir, table, out) == 0
     assert written_texts(out) == ["很快，好吃", "太慢"]
     array = tmp_path / "in.json"
     array.write_text('[{"text": "味道很好"}, {"text": "送餐太慢"}]', encoding="utf-8")
-    assert predict(classifier_dir, array, out) == 0
+    assert predict(tiny_classifier_dir, array, out) == 0
     assert written_texts(out) == ["味道很好", "送餐太慢"]
     lines = tmp_path / "in.txt"
     lines.write_text("味道很好\n\n  \n送餐太慢\n\n", encoding="utf-8")
-    assert predict(classifier_dir, lines, out) == 0
+    assert predict(tiny_classifier_dir, lines, out) == 0
     assert "2 predictions written" in (said := capsys.readouterr().out) and "(3 blank lines or empty texts" in said
     assert written_texts(out) == ["味道很好", "送餐太慢"]
 
 
-def test_predict_refuses_what_it_cannot_read(classifier_dir, tmp_path, capsys):
+def test_predict_refuses_what_it_cannot_read(tiny_classifier_dir, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     cases = {
         "in.xlsx": ("好\n", "unknown suffix '.xlsx'"),
@@ -435,25 +432,25 @@ def test_predict_refuses_what_it_cannot_read(classifier_dir, tmp_path, capsys):
     for name, (content, message) in cases.items():
         path = tmp_path / name
         path.write_text(content, encoding="utf-8")
-        assert predict(classifier_dir, path, out) == 2, name
+        assert predict(tiny_classifier_dir, path, out) == 2, name
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, (name, err)
         assert not out.exists()
 
 
-def test_a_bad_output_is_refused_before_the_work(classifier_dir, tmp_path, capsys):
+def test_a_bad_output_is_refused_before_the_work(tiny_classifier_dir, tmp_path, capsys):
     texts = tmp_path / "in.txt"
     texts.write_text("味道很好\n", encoding="utf-8")
-    assert predict(classifier_dir, texts, tmp_path / "no" / "such" / "out.jsonl") == 2
+    assert predict(tiny_classifier_dir, texts, tmp_path / "no" / "such" / "out.jsonl") == 2
     assert "the folder" in capsys.readouterr().err
-    assert predict(classifier_dir, texts, tmp_path) == 2
+    assert predict(tiny_classifier_dir, texts, tmp_path) == 2
     assert "a folder; --output names the file to write" in capsys.readouterr().err
     assert not list(tmp_path.glob(".*.tmp"))
 
 
-def test_evaluate_says_how_many_empty_rows_it_left_out(classifier_dir, tmp_path, caplog):
+def test_evaluate_says_how_many_empty_rows_it_left_out(tiny_classifier_dir, tmp_path, caplog):
     table = tmp_path / "test.csv"
     table.write_text("label,review\n正面,好吃\n负面,\n正面,  \n", encoding="utf-8")
     with caplog.at_level("WARNING"):
-        assert main(["evaluate", "--model", str(classifier_dir), "--test_file", str(table)]) == 0
+        assert main(["evaluate", "--model", str(tiny_classifier_dir), "--test_file", str(table)]) == 0
     assert "2 rows with an empty text were left out" in caplog.text

@@ -2,7 +2,7 @@
 
 >>> classifier = TextClassifier.from_pretrained("runs/senti")
 >>> classifier.predict(["味道很好，送餐也很快。"])
-[Classification(label='正面', score=0.97, scores={'负面': 0.03, '正面': 0.97})]
+[Classification(label='正面', score=0.97, scores={'负面': 0.03, '正面': 0.97}, truncated=False)]
 """
 
 from __future__ import annotations
@@ -25,9 +25,13 @@ __all__ = ["Classification", "TextClassifier"]
 
 @dataclass(frozen=True)
 class Classification:
+    """The most probable label, its probability, every label's probability, and whether the text (or its pair)
+    was longer than the model's window and cut to fit: the model then saw only its beginning."""
+
     label: str
     score: float
     scores: dict[str, float]
+    truncated: bool = False
 
 
 class TextClassifier:
@@ -87,6 +91,11 @@ class TextClassifier:
         # One tokenizer call for all texts (the Rust tokenizer batches them), then batches of similar token length.
         enc = self.tokenizer(items, pairs, truncation=True, max_length=self.max_length)
         ids, types = enc["input_ids"], enc.get("token_type_ids")
+        if enc.encodings is not None:  # a fast tokenizer keeps what truncation cut off
+            cut = [bool(e.overflowing) for e in enc.encodings]
+        else:
+            full = self.tokenizer(items, pairs, verbose=False)["input_ids"]
+            cut = [len(row) > self.max_length for row in full]
         order = sorted(range(len(items)), key=lambda i: len(ids[i]))
         pad = self.tokenizer.pad_token_id or 0
         probs: list[list[float]] = [[] for _ in items]
@@ -101,7 +110,8 @@ class TextClassifier:
                 for i, row in zip(idx, logits.softmax(-1).tolist(), strict=True):
                     probs[i] = row
         out = []
-        for row in probs:
+        for row, truncated in zip(probs, cut, strict=True):
             best = max(range(len(row)), key=row.__getitem__)
-            out.append(Classification(self.labels[best], row[best], dict(zip(self.labels, row, strict=True))))
+            scores = dict(zip(self.labels, row, strict=True))
+            out.append(Classification(self.labels[best], row[best], scores, truncated))
         return out
