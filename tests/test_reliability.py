@@ -422,6 +422,14 @@ def test_predict_reads_tables_and_json_as_training_does(tiny_classifier_dir, tmp
     assert written_texts(out) == ["味道很好", "送餐太慢"]
 
 
+def test_predict_reads_the_texts_of_a_labelled_ner_file(tiny_tagger_dir, tmp_path):
+    out = tmp_path / "out.jsonl"
+    cluener = TEST_DATA / "cluener_dev_sample.json"  # text and entity spans per line: the spans are not read
+    assert predict(tiny_tagger_dir, cluener, out) == 0
+    texts = [json.loads(line)["text"] for line in cluener.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert written_texts(out) == texts and all("entities" in json.loads(x) for x in out.read_text().splitlines())
+
+
 def test_predict_refuses_what_it_cannot_read(tiny_classifier_dir, tmp_path, capsys):
     out = tmp_path / "out.jsonl"
     cases = {

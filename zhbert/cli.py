@@ -235,7 +235,7 @@ def _read_inputs(path: str, text_column: str | None) -> tuple[list[str], list[st
         raise MissingFileError(f"input not found: {file}")
     suffix = file.suffix.lower()
     if suffix in (".csv", ".tsv", ".jsonl", ".json"):
-        data = read_cls_file(file, text_column=text_column, require_label=False)
+        data = read_cls_file(file, text_column=text_column, label_column=None)
         pairs = [e.text_pair for e in data.examples]
         if any(p is None for p in pairs):
             return [e.text for e in data.examples], None, data.skipped_empty

@@ -69,7 +69,7 @@ def read_cls_file(
     path: str | os.PathLike[str],
     text_column: str | None = None,
     text_pair_column: str | None = None,
-    label_column: str = "label",
+    label_column: str | None = "label",
     require_label: bool = True,
 ) -> ClsData:
     """Read a classification file: CSV (a header row, standard quoting), TSV (a header row, tabs, no quoting: a
@@ -81,7 +81,8 @@ def read_cls_file(
         text_column: the text's column; None picks the first of ``TEXT_COLUMNS`` the file has.
         text_pair_column: the second text's column, for pair tasks; with ``text_column`` None, a file with
             ``sentence1`` and ``sentence2`` (and none of the other text columns) is read as pairs.
-        label_column: the label's column.
+        label_column: the label's column; None reads no label at all (texts to predict on, whatever else the rows
+            hold: CLUENER's entity spans, say), every ``label`` then ``""``.
         require_label: if False, the label column may be missing or empty (texts to predict on).
 
     Returns:
@@ -108,9 +109,13 @@ def read_cls_file(
         rows = list(table)
     if not rows:
         raise DataError(f"{path}: no rows in the file")
+    if label_column is None:
+        require_label = False
     text_key, pair_key, label_key = _pick_columns(
-        f"{path}:{head_line}", names, text_column, text_pair_column, label_column, require_label
+        f"{path}:{head_line}", names, text_column, text_pair_column, label_column or "label", require_label
     )
+    if label_column is None:
+        label_key = None
     examples: list[ClsExample] = []
     skipped = 0
     for lineno, row in rows:
@@ -121,11 +126,11 @@ def read_cls_file(
             skipped += 1
             continue
         value = row.get(label_key) if label_key else None
-        if isinstance(value, dict):
-            probs = _soft_label(where, value, label_column)
+        if isinstance(value, dict) and label_key:
+            probs = _soft_label(where, value, label_key)
             examples.append(ClsExample(first, pair, max(probs, key=lambda p: p[1])[0], where, probs))
             continue
-        label = _label(where, value, label_column, require_label)
+        label = _label(where, value, label_key or "label", require_label)
         examples.append(ClsExample(first, pair, label, where))
     return ClsData(examples, skipped)
 
