@@ -93,6 +93,7 @@ def test_the_apis_give_the_same_answers_with_and_without_it(tiny_mlm_dir, tokeni
     classifier = TextClassifier(model, tokenizer, device="cpu")
     slow = TextClassifier(model, tokenizer, device="cpu")
     slow.fast = None
+    texts = [t for t in texts if t.strip()]  # the classifier refuses an empty text
     for g, w in zip(classifier.predict(texts), slow.predict(texts), strict=True):
         assert g.label == w.label and all(abs(g.scores[k] - w.scores[k]) < 1e-5 for k in g.scores)
 

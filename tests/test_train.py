@@ -58,8 +58,9 @@ def test_evaluate_and_predict(ner_run, tmp_path, capsys):
     texts = tmp_path / "in.txt"
     texts.write_text("高勇，男，中国国籍。\n\n1968年出生，大专学历。\n", encoding="utf-8")
     assert main(["predict", "--model", str(ner_run), "--input", str(texts), "--output", str(tmp_path / "p.jsonl")]) == 0
+    assert "(1 blank line or empty text left out)" in capsys.readouterr().out
     rows = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["text"] for r in rows] == ["高勇，男，中国国籍。", "", "1968年出生，大专学历。"]
+    assert [r["text"] for r in rows] == ["高勇，男，中国国籍。", "1968年出生，大专学历。"]
     for row in rows:
         for e in row["entities"]:
             assert row["text"][e["start"] : e["end"]] == e["text"]

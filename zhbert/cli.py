@@ -278,8 +278,8 @@ def _predict(args: argparse.Namespace) -> int:
         else:
             lines.append({**shown, **asdict(result)})
     write_atomically(args.output, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    note = f" ({skipped} blank lines or empty texts left out)" if skipped else ""
-    print(f"zhbert predict: {len(lines)} predictions written to {args.output}{note}")
+    note = f" ({skipped} blank {'line or empty text' if skipped == 1 else 'lines or empty texts'} left out)"
+    print(f"zhbert predict: {len(lines)} predictions written to {args.output}{note if skipped else ''}")
     return 0
 
 
