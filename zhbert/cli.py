@@ -278,8 +278,9 @@ def _predict(args: argparse.Namespace) -> int:
         else:
             lines.append({**shown, **asdict(result)})
     write_atomically(args.output, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    note = f" ({skipped} blank {'line or empty text' if skipped == 1 else 'lines or empty texts'} left out)"
-    print(f"zhbert predict: {len(lines)} predictions written to {args.output}{note if skipped else ''}")
+    left_out = "line or empty text" if skipped == 1 else "lines or empty texts"
+    note = f" ({skipped} blank {left_out} left out)" if skipped else ""
+    print(f"zhbert predict: {len(lines)} predictions written to {args.output}{note}")
     return 0
 
 
@@ -305,8 +306,7 @@ def _terms(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{output}: the statistics go to a .tsv file beside the dictionary; name it .txt", argument="output"
         )
-    if not output.parent.is_dir():
-        raise MissingFileError(f"{output}: the folder {output.parent} does not exist", argument="output")
+    _check_output(args.output)
     for path in args.corpus:
         if not Path(path).is_file():
             raise MissingFileError(f"corpus not found: {path}")

@@ -131,7 +131,6 @@ class EntityTagger:
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
         """Entities of each text, in order of position; they never overlap."""
         items = check_texts(texts)
-        check_int(batch_size, "batch_size", 1)
         pieces = word_pieces(self.tokenizer, items)
         scores = self.token_scores(pieces, batch_size)
         word_scores = [s[p.first] for s, p in zip(scores, pieces, strict=True)]  # (words, L) per text

@@ -112,10 +112,8 @@ def read_cls_file(
     if label_column is None:
         require_label = False
     text_key, pair_key, label_key = _pick_columns(
-        f"{path}:{head_line}", names, text_column, text_pair_column, label_column or "label", require_label
+        f"{path}:{head_line}", names, text_column, text_pair_column, label_column, require_label
     )
-    if label_column is None:
-        label_key = None
     examples: list[ClsExample] = []
     skipped = 0
     for lineno, row in rows:
@@ -126,8 +124,8 @@ def read_cls_file(
             skipped += 1
             continue
         value = row.get(label_key) if label_key else None
-        if isinstance(value, dict) and label_key:
-            probs = _soft_label(where, value, label_key)
+        if isinstance(value, dict):
+            probs = _soft_label(where, value, str(label_key))
             examples.append(ClsExample(first, pair, max(probs, key=lambda p: p[1])[0], where, probs))
             continue
         label = _label(where, value, label_key or "label", require_label)
@@ -136,7 +134,7 @@ def read_cls_file(
 
 
 def _pick_columns(
-    where: str, names: list[str], text: str | None, pair: str | None, label: str, require_label: bool
+    where: str, names: list[str], text: str | None, pair: str | None, label: str | None, require_label: bool
 ) -> tuple[str, str | None, str | None]:
     listed = ", ".join(names)
     if text is None:
