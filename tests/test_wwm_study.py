@@ -110,12 +110,13 @@ def test_ngram_baseline_learns_a_separable_task():
     assert result.accuracy == 1.0 and result.macro_f1 == 1.0
 
 
-
 def test_the_verdict_counts_wins_and_losses_and_a_lone_win_among_losses_does_not_pay():
     import wwm_study_report as report
 
     def results(scores: dict[str, list[float]]) -> dict:
-        return {f"finetune/waimai/{k}/seed{i}": {"test_accuracy": v} for k, vs in scores.items() for i, v in enumerate(vs)}
+        return {
+            f"finetune/waimai/{k}/seed{i}": {"test_accuracy": v} for k, vs in scores.items() for i, v in enumerate(vs)
+        }
 
     seeds = (0, 1, 2)
     base = {"none": [0.80, 0.80, 0.80], "char": [0.90, 0.91, 0.92]}
@@ -129,6 +130,7 @@ def test_the_verdict_counts_wins_and_losses_and_a_lone_win_among_losses_does_not
     ahead = results({**base, "jieba": [0.95, 0.96, 0.97], "ltp": [0.90, 0.915, 0.92]})
     lines = report._verdict(ahead, ["waimai"], ["none", "char", "jieba", "ltp"], seeds)
     assert lines[0] == "Whole-word schemes beat token-level masking in 1 of 2 comparisons, trail it in 0 and tie in 1."
+
 
 @pytest.mark.slow
 def test_study_runs_every_scheme_caches_stages_and_writes_the_report(mini_shared, tiny_mlm_dir, tmp_path):
