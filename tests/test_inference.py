@@ -13,6 +13,7 @@ from zhbert import Classification, Entity, EntityTagger, TextClassifier
 from zhbert.api import length_batches
 from zhbert.models import add_crf, load_token_classifier
 from zhbert.tagging import bioes_labels
+from zhbert.text import word_pieces
 
 LABELS = bioes_labels(["NAME", "ORG", "TITLE"])
 
@@ -106,6 +107,16 @@ def test_results_are_frozen_and_inputs_checked(random_tagger):
     with pytest.raises(TypeError, match="not a single string"):
         random_tagger.predict("高勇")
     assert random_tagger.predict([]) == []
+
+
+def test_decoding_in_length_groups_gives_the_paths_of_one_call(random_tagger):
+    texts = [t or "好" for t in random_texts(150, seed=4)] + ["高勇，男，中国国籍，无境外居留权。" * 8]
+    pieces = word_pieces(random_tagger.tokenizer, texts)
+    scores = [s[p.first] for s, p in zip(random_tagger.token_scores(pieces), pieces, strict=True)]
+    whole = random_tagger._decode_group(scores)
+    assert len({len(s) for s in scores}) > 10 and len(whole) == len(texts)
+    for rows in (1, 7, 64):
+        assert random_tagger._decode(scores, rows=rows) == whole
 
 
 def test_crf_checkpoint_round_trip(tiny_mlm_dir, tokenizer, tmp_path):

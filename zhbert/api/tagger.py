@@ -33,6 +33,11 @@ from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_bat
 
 __all__ = ["Entity", "EntityTagger"]
 
+# Texts per Viterbi call, grouped by length: on Resume NER's test set (477 texts, up to 163 words) one call over
+# all of them took 73 ms (bf16 tagger, 2 cores), most of it stepping short texts through the longest one's
+# positions; groups of 16, 32, 64 and 128 took 56, 35, 30 and 48 ms, with the same paths.
+DECODE_ROWS = 64
+
 
 @dataclass(frozen=True)
 class Entity:
@@ -142,7 +147,18 @@ class EntityTagger:
             out.append(self._entities(text, p, path, chosen.tolist()))
         return out
 
-    def _decode(self, word_scores: list[torch.Tensor]) -> list[list[int]]:
+    def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[list[int]]:
+        """Label ids of each text's best path. Texts are decoded in groups of ``rows`` of similar length, so a
+        short text does not step through the positions of the longest (each row's path is the same either way)."""
+        order = sorted(range(len(word_scores)), key=lambda r: len(word_scores[r]))
+        paths: list[list[int]] = [[] for _ in word_scores]
+        for a in range(0, len(order), rows):
+            group = order[a : a + rows]
+            for r, path in zip(group, self._decode_group([word_scores[r] for r in group]), strict=True):
+                paths[r] = path
+        return paths
+
+    def _decode_group(self, word_scores: list[torch.Tensor]) -> list[list[int]]:
         if not word_scores:
             return []
         longest = max((len(s) for s in word_scores), default=0)
