@@ -150,10 +150,9 @@ class EntityTagger:
     def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[list[int]]:
         """Label ids of each text's best path. Texts are decoded in groups of ``rows`` of similar length, so a
         short text does not step through the positions of the longest (each row's path is the same either way)."""
-        order = sorted(range(len(word_scores)), key=lambda r: len(word_scores[r]))
+        lengths = [len(s) for s in word_scores]
         paths: list[list[int]] = [[] for _ in word_scores]
-        for a in range(0, len(order), rows):
-            group = order[a : a + rows]
+        for group in length_batches(sorted(range(len(lengths)), key=lengths.__getitem__), lengths, rows):
             for r, path in zip(group, self._decode_group([word_scores[r] for r in group]), strict=True):
                 paths[r] = path
         return paths
