@@ -17,7 +17,11 @@ __all__ = ["classification_metrics", "ner_metrics"]
 
 
 def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:
-    """``accuracy``, ``macro_f1`` and per-label precision / recall / F1 / support."""
+    """``accuracy``, ``macro_f1`` and per-label precision / recall / F1 / support.
+
+    ``macro_f1`` averages over every label seen in ``gold`` or ``predicted``, as scikit-learn and seqeval do: a
+    label the model predicts but the gold set lacks counts with F1 0 instead of dropping out of the average.
+    """
     if len(gold) != len(predicted):
         raise UsageError(f"{len(gold)} gold labels but {len(predicted)} predictions")
     labels = sorted(set(gold) | set(predicted))
@@ -30,11 +34,10 @@ def classification_metrics(gold: Sequence[str], predicted: Sequence[str]) -> dic
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         per_label[label] = {"precision": precision, "recall": recall, "f1": f1, "support": tp + fn}
-    gold_labels = [label for label in labels if per_label[label]["support"]]
     correct = sum(g == p for g, p in zip(gold, predicted, strict=True))
     return {
         "accuracy": correct / len(gold) if gold else 0.0,
-        "macro_f1": sum(per_label[label]["f1"] for label in gold_labels) / len(gold_labels) if gold_labels else 0.0,
+        "macro_f1": sum(scores["f1"] for scores in per_label.values()) / len(labels) if labels else 0.0,
         "per_label": per_label,
     }
 
