@@ -154,14 +154,17 @@ def _plot_downstream(
     plt.close(fig)
 
 
-def _compare(results: dict[str, Any], task: str, key: str, seeds: Sequence[int], a: str, b: str) -> str | None:
-    """``a`` against ``b``: beats / trails / ties with, the difference of the means and the larger std."""
+def _compare(
+    results: dict[str, Any], task: str, key: str, seeds: Sequence[int], a: str, b: str
+) -> tuple[str, str] | None:
+    """``a`` against ``b``: the outcome ("beats", "trails" or "ties with") and the sentence that says it, with the
+    difference of the means and the larger std."""
     (ma, sa), (mb, sb) = (mean_std(_scores(results, task, s, seeds, key)) for s in (a, b))
     if math.isnan(ma) or math.isnan(mb):
         return None
     diff, noise = ma - mb, max(sa, sb)
     word = "beats" if diff > noise else ("trails" if -diff > noise else "ties with")
-    return f"{a} {word} {b} ({diff:+.4f}; larger std {noise:.4f})"
+    return word, f"{a} {word} {b} ({diff:+.4f}; larger std {noise:.4f})"
 
 
 def _verdict(results: dict[str, Any], tasks: Sequence[str], schemes: Sequence[str], seeds: Sequence[int]) -> list[str]:
@@ -170,15 +173,14 @@ def _verdict(results: dict[str, Any], tasks: Sequence[str], schemes: Sequence[st
     for task in tasks:
         for key in ["test_accuracy"] + (["test_macro_f1"] if task == "legal_branch" else []):
             found = [c for s in wwm if "char" in schemes and (c := _compare(results, task, key, seeds, s, "char"))]
-            wins += sum(" beats " in c for c in found)
-            losses += sum(" trails " in c for c in found)
+            wins += sum(word == "beats" for word, _ in found)
+            losses += sum(word == "trails" for word, _ in found)
             compared += len(found)
             if "none" in schemes and (c := _compare(results, task, key, seeds, "char", "none")):
                 found.append(c)
             if found:
-                lines.append(
-                    f"- **{TASK_TITLES.get(task, task)}, {key.removeprefix('test_')}**: " + "; ".join(found) + "."
-                )
+                said = "; ".join(sentence for _, sentence in found)
+                lines.append(f"- **{TASK_TITLES.get(task, task)}, {key.removeprefix('test_')}**: {said}.")
     if compared:
         # Pays only where it wins more comparisons than it loses: a win among as many losses is noise.
         summary = (
