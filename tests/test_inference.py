@@ -117,6 +117,8 @@ def test_decoding_in_length_groups_gives_the_paths_of_one_call(random_tagger):
     assert len({len(s) for s in scores}) > 10 and len(whole) == len(texts)
     for rows in (1, 7, 64):
         assert random_tagger._decode(scores, rows=rows) == whole
+    for s, (path, chosen) in zip(scores, whole, strict=True):  # each word's probability of its decoded label
+        assert chosen == pytest.approx(s.softmax(-1)[range(len(path)), path].tolist(), abs=1e-6)
 
 
 def test_crf_checkpoint_round_trip(tiny_mlm_dir, tokenizer, tmp_path):

@@ -101,6 +101,7 @@ class EntityTagger:
         """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
         check_int(batch_size, "batch_size", 1)
         cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        labels = len(self.id2label)
         jobs = []  # (text index, window start, token ids)
         for i, p in enumerate(pieces):
             n = len(p.ids)
@@ -108,8 +109,8 @@ class EntityTagger:
                 for a in self._windows(n):
                     jobs.append((i, a, p.ids[a : a + self.window]))
         jobs.sort(key=lambda job: len(job[2]))
-        scores = [torch.empty(len(p.ids), len(self.id2label)) for p in pieces]
-        centrality = [torch.full((len(p.ids),), -1.0) for p in pieces]
+        scores = [torch.empty(0, labels) for _ in pieces]
+        centrality: dict[int, torch.Tensor] = {}  # of the texts read in more than one window
         fast = self.fast if self.fast is not None and not self.model.training else None
         for batch_idx in length_batches(
             range(len(jobs)), [len(j[2]) + 2 for j in jobs], batch_size, self.tokens_per_call
@@ -125,12 +126,20 @@ class EntityTagger:
             offset = 0  # where row r's [CLS] sits in ``packed``
             for i, a, ids in batch:
                 k = len(ids)
+                rows = packed[offset + 1 : offset + k + 1]
+                offset += k + 2
+                n = len(pieces[i].ids)
+                if k == n:  # the whole text in one window
+                    scores[i] = rows
+                    continue
+                if i not in centrality:
+                    scores[i] = torch.empty(n, labels)
+                    centrality[i] = torch.full((n,), -1.0)
                 pos = torch.arange(k, dtype=torch.float32)
                 central = torch.minimum(pos, k - 1 - pos)  # distance to the window's nearer edge
                 better = central > centrality[i][a : a + k]
-                scores[i][a : a + k][better] = packed[offset + 1 : offset + k + 1][better]
+                scores[i][a : a + k][better] = rows[better]
                 centrality[i][a : a + k][better] = central[better]
-                offset += k + 2
         return scores
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
@@ -138,38 +147,45 @@ class EntityTagger:
         items = check_texts(texts)
         pieces = word_pieces(self.tokenizer, items)
         scores = self.token_scores(pieces, batch_size)
-        word_scores = [s[p.first] for s, p in zip(scores, pieces, strict=True)]  # (words, L) per text
-        paths = self._decode(word_scores)
-        out = []
-        for text, p, path, ws in zip(items, pieces, paths, word_scores, strict=True):
-            # The probability of each word's decoded label, from the softmax of its scores.
-            chosen = ws.softmax(-1).gather(1, torch.tensor(path, dtype=torch.long)[:, None])[:, 0] if path else ws[:, 0]
-            out.append(self._entities(text, p, path, chosen.tolist()))
-        return out
+        # (words, L) per text; a text whose every token is a word of its own (most Chinese) needs no gathering.
+        word_scores = [s if len(p.first) == len(p.ids) else s[p.first] for s, p in zip(scores, pieces, strict=True)]
+        decoded = self._decode(word_scores)
+        return [
+            self._entities(text, p, path, chosen)
+            for text, p, (path, chosen) in zip(items, pieces, decoded, strict=True)
+        ]
 
-    def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[list[int]]:
-        """Label ids of each text's best path. Texts are decoded in groups of ``rows`` of similar length, so a
-        short text does not step through the positions of the longest (each row's path is the same either way)."""
+    def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[tuple[list[int], list[float]]]:
+        """Label ids of each text's best path, and the probability of each word's label there (the softmax of the
+        word's scores). Texts are decoded in groups of ``rows`` of similar length, so a short text does not step
+        through the positions of the longest (each row's path is the same either way)."""
         lengths = [len(s) for s in word_scores]
-        paths: list[list[int]] = [[] for _ in word_scores]
+        decoded: list[tuple[list[int], list[float]]] = [([], []) for _ in word_scores]
         for group in length_batches(sorted(range(len(lengths)), key=lengths.__getitem__), lengths, rows):
-            for r, path in zip(group, self._decode_group([word_scores[r] for r in group]), strict=True):
-                paths[r] = path
-        return paths
+            for r, result in zip(group, self._decode_group([word_scores[r] for r in group]), strict=True):
+                decoded[r] = result
+        return decoded
 
-    def _decode_group(self, word_scores: list[torch.Tensor]) -> list[list[int]]:
+    def _decode_group(self, word_scores: list[torch.Tensor]) -> list[tuple[list[int], list[float]]]:
         if not word_scores:
             return []
         longest = max((len(s) for s in word_scores), default=0)
         labels = len(self.id2label)
-        batch = torch.zeros(len(word_scores), max(longest, 1), labels)
+        raw = torch.zeros(len(word_scores), max(longest, 1), labels)
         for r, s in enumerate(word_scores):
-            batch[r, : len(s)] = s if self.crf is not None else s.log_softmax(-1)
+            raw[r, : len(s)] = s
+        batch = raw if self.crf is not None else raw.log_softmax(-1)  # padded positions are never read
         lengths = torch.tensor([len(s) for s in word_scores])
         if self.crf is not None:
             mask = torch.arange(batch.shape[1])[None, :] < lengths[:, None]
-            return list(self.crf.decode(batch.to(self.device), mask.to(self.device)))
-        return constrained_viterbi(batch.to(self.device), lengths.to(self.device), self.constraints)
+            paths = list(self.crf.decode(batch.to(self.device), mask.to(self.device)))
+        else:
+            paths = constrained_viterbi(batch.to(self.device), lengths.to(self.device), self.constraints)
+        at = torch.zeros(raw.shape[:2], dtype=torch.long)  # padded positions take label 0 and are cut below
+        for r, path in enumerate(paths):
+            at[r, : len(path)] = torch.tensor(path, dtype=torch.long)
+        chosen = raw.softmax(-1).gather(2, at[:, :, None])[:, :, 0].tolist()
+        return [(path, row[: len(path)]) for path, row in zip(paths, chosen, strict=True)]
 
     def _entities(self, text: str, p: WordPieces, path: list[int], chosen: list[float]) -> list[Entity]:
         # Spans over words. The decoder's constraints make the path valid in its scheme; ``fix`` only matters for a
