@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import os
 from collections.abc import Iterator
 from itertools import chain
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from zhbert.errors import DataError, MissingFileError
-from zhbert.text import Segmenter, check_file_text, decode_line, split_long_text, wwm_features
+from zhbert.text import Segmenter, check_file_text, decode_line, json_line, split_long_text, wwm_features
 
 __all__ = [
     "CorpusError",
@@ -74,9 +73,9 @@ def _iter_jsonl(path: Path, text_column: str) -> Iterator[str]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise CorpusError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
+                record = json_line(line, f"{path}:{lineno}")
+            except DataError as err:
+                raise CorpusError(str(err)) from None
             if not isinstance(record, dict) or text_column not in record:
                 keys = sorted(record) if isinstance(record, dict) else type(record).__name__
                 raise CorpusError(f"{path}:{lineno}: no {text_column!r} field (found {keys})", argument="text_column")

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import DataError, MissingFileError
 from ..text.checks import check_file_text
-from ..text.files import read_utf8
+from ..text.files import json_line, read_utf8
 
 __all__ = ["TEXT_COLUMNS", "ClsData", "ClsExample", "read_cls_file"]
 
@@ -227,10 +227,7 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     for lineno, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{path}:{lineno}: not valid JSON ({err.msg})") from None
+        record = json_line(line, f"{path}:{lineno}")
         if not isinstance(record, dict):
             raise DataError(f"{path}:{lineno}: a JSON {type(record).__name__}, expected an object per line")
         rows.append((lineno, record))

@@ -11,7 +11,6 @@ BMES, including Weibo-style files whose character column carries a position digi
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -31,7 +30,7 @@ from ..tagging.schemes import (
     tags_to_spans,
 )
 from ..text.checks import check_file_text
-from ..text.files import atomic_write, read_utf8
+from ..text.files import atomic_write, json_line, read_utf8
 
 __all__ = ["NerExample", "read_ner_file", "write_conll_bioes"]
 
@@ -173,10 +172,7 @@ def _read_cluener(path: Path, text: str, fix_tags: bool, limit: int | None) -> l
         if limit is not None and len(examples) >= limit:
             break
         where = f"{path}:{lineno}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise DataError(f"{where}: not valid JSON ({err.msg})") from None
+        record = json_line(line, where)
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise DataError(f"{where}: expected an object with a 'text' string")
         sentence = check_file_text(record["text"], where)

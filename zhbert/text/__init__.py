@@ -13,7 +13,7 @@ from .align import (
     wwm_features,
 )
 from .checks import check_file_text, check_texts
-from .files import decode_line, read_utf8
+from .files import decode_line, json_line, read_utf8
 from .ltp import LtpSegmenter
 from .pieces import WordPieces, word_pieces
 from .segment import (
@@ -43,6 +43,7 @@ __all__ = [
     "discover_terms",
     "function_characters",
     "get_segmenter",
+    "json_line",
     "known_words",
     "read_chinese_ref",
     "read_user_dict",

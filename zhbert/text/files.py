@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["atomic_write", "decode_line", "read_utf8", "sha256_of_files"]
+__all__ = ["atomic_write", "decode_line", "json_line", "read_utf8", "sha256_of_files"]
 
 _GBK_HINT = "; it decodes as GBK/GB18030: convert it with `iconv -f gbk -t utf-8`"
 
@@ -36,6 +37,14 @@ def decode_line(raw: bytes, path: str | os.PathLike[str], lineno: int) -> str:
     except UnicodeDecodeError:
         raise _not_utf8(Path(path), lineno, raw) from None
     return text.removeprefix("\ufeff") if lineno == 1 else text
+
+
+def json_line(line: str, where: str) -> Any:
+    """One line of a JSON-lines file, parsed; ``DataError`` naming ``where`` (``file:line``) if it is not JSON."""
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{where}: not valid JSON ({err.msg})") from None
 
 
 def read_utf8(path: str | os.PathLike[str]) -> str:
