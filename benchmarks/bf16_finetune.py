@@ -22,6 +22,8 @@ from pathlib import Path
 
 from _common import REPO, header
 
+from zhbert.text.files import atomic_write
+
 PRECISIONS = ("float32", "bf16")
 
 
@@ -40,7 +42,8 @@ def run(precision: str, epochs: int, seed: int, out: Path) -> tuple[float, float
     )  # fmt: skip
     seconds = time.perf_counter() - start
     f1 = float(finished.stdout.strip().splitlines()[-1].split()[-1])  # "test_f1 0.912"
-    record.write_text(json.dumps({"wall_s": seconds, "test_f1": f1, "seed": seed}), encoding="utf-8")
+    with atomic_write(record) as handle:  # a run stopped while writing leaves no half record to read back
+        json.dump({"wall_s": seconds, "test_f1": f1, "seed": seed}, handle)
     return seconds, f1
 
 
