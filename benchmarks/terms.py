@@ -68,6 +68,39 @@ def word_f1(segmenter: JiebaSegmenter, lines: list[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
+def boundaries(lines: list[str]) -> list[set[int]]:
+    """The offsets of the gold word boundaries of each line (its start and end included)."""
+    out = []
+    for line in lines:
+        ends, pos = {0}, 0
+        for word in line.split():
+            pos += len(word)
+            ends.add(pos)
+        out.append(ends)
+    return out
+
+
+def breakdown(ranked: list[str], lines: list[str], wanted: set[str], k: int = 200) -> tuple[int, int, int]:
+    """Of the top ``k``: gold words; runs the gold segmentation cuts into shorter words (both ends on a gold word
+    boundary in most occurrences: 戗 堤, 大江 截流); the rest, which cross a gold boundary in most occurrences."""
+    texts = ["".join(line.split()) for line in lines]
+    ends = boundaries(lines)
+    gold = split = 0
+    for word in ranked[:k]:
+        if word in wanted:
+            gold += 1
+            continue
+        aligned = seen = 0
+        for text, cuts in zip(texts, ends, strict=True):
+            at = text.find(word)
+            while at >= 0:
+                seen += 1
+                aligned += at in cuts and at + len(word) in cuts
+                at = text.find(word, at + 1)
+        split += 2 * aligned >= seen
+    return gold, split, min(k, len(ranked)) - gold - split
+
+
 def precision_recall(ranked: list[str], wanted: set[str]) -> str:
     cells = []
     for k in KS:
@@ -106,6 +139,11 @@ def sighan() -> None:
                 right = [t.word for t in terms[:100] if t.word in ood]
                 print(f"  top 100, gold words: {' '.join(right)}")
                 print(f"  top 100, not gold words: {' '.join(wrong)}")
+                gold, split, crossing = breakdown([t.word for t in terms], lines, ood)
+                print(
+                    f"  top 200: {gold} gold words, {split} runs the gold segmentation cuts into shorter words at its"
+                    f" own boundaries, {crossing} crossing a gold word boundary"
+                )
     print("\n## Word F1 of jieba on the gold test text, with the discovered terms as a user dictionary")
     print(f"discover_terms settings: {SMALL}; the dictionary as write_user_dict writes it (freq: count, raised to")
     print("jieba's suggest_freq); 'frequency 1' rows load the same words with frequency 1 (jieba takes them only")
