@@ -444,6 +444,11 @@ def test_predict_refuses_what_it_cannot_read(tiny_classifier_dir, tmp_path, caps
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, (name, err)
         assert not out.exists()
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    assert predict(tiny_classifier_dir, folder, out) == 2
+    assert f"{folder}: a folder; give one file of texts (see --input)" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_a_bad_output_is_refused_before_the_work(tiny_classifier_dir, tmp_path, capsys):

@@ -251,6 +251,7 @@ def test_cli_reads_several_files_and_keeps_known_words(tmp_path, capsys):
         (lambda p: p.write_text("\n  \n", encoding="utf-8"), [], "the corpus holds no text"),
         (lambda p: p.write_text("中华人民共和国\n", encoding="utf-8"), ["--max-len", "1"], r"max_len .* \(see --max"),
         (lambda p: p.write_text("中华人民共和国\n", encoding="utf-8"), ["--top", "x"], "invalid int value"),
+        (lambda p: p.mkdir(), [], r"c\.txt: a folder; give the text files in it \(.*c\.txt/\*\.txt\)$"),
     ],
 )
 def test_cli_errors_are_one_line_and_write_nothing(tmp_path, capsys, make, extra, message):

@@ -231,6 +231,8 @@ def _read_inputs(path: str, text_column: str | None) -> tuple[list[str], list[st
     from .text.files import decode_line
 
     file = Path(path)
+    if file.is_dir():
+        raise UsageError(f"{file}: a folder; give one file of texts", argument="input")
     if not file.is_file():
         raise MissingFileError(f"input not found: {file}")
     suffix = file.suffix.lower()
@@ -308,6 +310,8 @@ def _terms(args: argparse.Namespace) -> int:
         )
     _check_output(args.output)
     for path in args.corpus:
+        if Path(path).is_dir():
+            raise UsageError(f"{path}: a folder; give the text files in it ({Path(path, '*.txt')})", argument="corpus")
         if not Path(path).is_file():
             raise MissingFileError(f"corpus not found: {path}")
     seen = [0]
