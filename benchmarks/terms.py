@@ -68,23 +68,11 @@ def word_f1(segmenter: JiebaSegmenter, lines: list[str]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def boundaries(lines: list[str]) -> list[set[int]]:
-    """The offsets of the gold word boundaries of each line (its start and end included)."""
-    out = []
-    for line in lines:
-        ends, pos = {0}, 0
-        for word in line.split():
-            pos += len(word)
-            ends.add(pos)
-        out.append(ends)
-    return out
-
-
 def breakdown(ranked: list[str], lines: list[str], wanted: set[str], k: int = 200) -> tuple[int, int, int]:
     """Of the top ``k``: gold words; runs the gold segmentation cuts into shorter words (both ends on a gold word
     boundary in most occurrences: 戗 堤, 大江 截流); the rest, which cross a gold boundary in most occurrences."""
     texts = ["".join(line.split()) for line in lines]
-    ends = boundaries(lines)
+    ends = [{0} | {end for _, end in spans(line.split())} for line in lines]
     gold = split = 0
     for word in ranked[:k]:
         if word in wanted:
