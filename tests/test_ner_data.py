@@ -6,11 +6,15 @@ from collections import Counter
 
 import pytest
 
-from zhbert.data import NerExample, read_ner_file, write_conll_bioes
+from zhbert.data import NerExample, read_ner_data, read_ner_file, write_conll_bioes
 from zhbert.errors import DataError
+from zhbert.finetune.ner import NerTask
 from zhbert.tagging import TagError
 
-from .conftest import shared
+from .conftest import TEST_DATA, shared
+
+WEIBO = TEST_DATA / "weibo_shape.train"  # Weibo NER's shape: 科0 技1, \ufffd\ufffd0, 20 01 12 33 (2013)
+WEIBO_CHARS = TEST_DATA / "weibo_shape_chars.train"  # the same file without the position digits
 
 
 def write(path, text: str, encoding: str = "utf-8"):
@@ -107,6 +111,48 @@ def test_weibo_position_digits(tmp_path):
     # One line without a digit: the first column is taken as written.
     examples, _ = read_ner_file(write(tmp_path / "plain.txt", text + "哈\tO\n"))
     assert examples[0].text == "科0技110"
+
+
+def test_weibo_shaped_file_reads_as_its_character_version(caplog):
+    caplog.set_level("INFO", logger="zhbert.data.ner")
+    weibo, chars = read_ner_data(WEIBO), read_ner_data(WEIBO_CHARS)
+    assert weibo.position_digits and not chars.position_digits
+    assert [(e.text, e.spans) for e in weibo.examples] == [(e.text, e.spans) for e in chars.examples]
+    texts = [e.text for e in weibo.examples]
+    assert texts[1].startswith("2013年10月21日，张小明在广州吃早茶\ufffd\ufffd\ufffd\ufffd！")
+    assert "http://t.cn/zOx…" in texts[2] and texts[3].startswith("哈哈\ufffd\ufffd10分钟后见@李雷")
+    assert weibo.examples[1].spans == ((12, 15, "PER.NAM"), (16, 18, "GPE.NAM"))
+    assert weibo.note == (
+        f"{WEIBO}: read as Weibo-style tokens, each character followed by its position in its word (科0 技1); "
+        "the 89 position digits are left out of the text"
+    )
+    assert chars.note == "" and caplog.messages == [weibo.note]
+
+
+def test_weibo_file_with_tokens_that_do_not_fit_says_how_many_and_where(tmp_path, caplog):
+    lines = WEIBO.read_text(encoding="utf-8").split("\n")
+    lines[3:5] = ["讯\tO", "讯5\tO"]  # no digit; a position that neither continues its word nor starts one
+    mixed = write(tmp_path / "mixed.train", "\n".join(lines))
+    data = read_ner_data(mixed)
+    assert data.position_digits
+    assert data.examples[0].text.startswith("科技全讯讯资讯智能")  # the stray digit is still left out
+    assert data.note.endswith(f"2 of 89 tokens did not fit that format (the first at {mixed}:4: '讯')")
+    assert caplog.records[-1].levelname == "WARNING" and caplog.messages[-1] == data.note
+
+
+def test_a_run_reads_every_file_as_its_first_was(caplog):
+    task = NerTask()
+    assert [e.text for e in task.read(WEIBO)] == [e.text for e in task.read(WEIBO_CHARS)]
+    assert task.position_digits is True
+    assert caplog.messages[-1].startswith(f"{WEIBO_CHARS}: read as Weibo-style tokens")
+    assert "89 of 89 tokens did not fit" in caplog.messages[-1]  # said, though the texts come out the same
+    plain = NerTask()
+    plain.read(WEIBO_CHARS)
+    examples = plain.read(WEIBO)
+    assert plain.position_digits is False and examples[0].text.startswith("科0技1全0方1位2")
+    assert caplog.messages[-1] == (
+        f"{WEIBO}: its tokens look like Weibo-style position digits (科0 技1), but are read as plain text, as asked"
+    )
 
 
 def test_bom_crlf_and_multi_char_tokens(tmp_path):

@@ -5,15 +5,17 @@ seeded held-out split."""
 from __future__ import annotations
 
 from .classification import TEXT_COLUMNS, ClsData, ClsExample, read_cls_file
-from .ner import NerExample, read_ner_file, write_conll_bioes
+from .ner import NerData, NerExample, read_ner_data, read_ner_file, write_conll_bioes
 from .splits import split_examples
 
 __all__ = [
     "TEXT_COLUMNS",
     "ClsData",
     "ClsExample",
+    "NerData",
     "NerExample",
     "read_cls_file",
+    "read_ner_data",
     "read_ner_file",
     "split_examples",
     "write_conll_bioes",

@@ -1,8 +1,8 @@
 """NER training files read into one shape: text plus ``[start, end)`` entity spans.
 
 Formats: one character per line (``char<space or tab>tag``, a blank line between sentences) in IOB2, BIOES or
-BMES, including Weibo-style files whose character column carries a position digit (``科0``); and CLUENER JSON lines
-(``{"text": ..., "label": {type: {entity: [[start, end_inclusive], ...]}}}``).
+BMES, including Weibo-style files whose character column carries the character's position in its word (``科0 技1
+全0 方1 位2``); and CLUENER JSON lines (``{"text": ..., "label": {type: {entity: [[start, end_inclusive], ...]}}}``).
 
     >>> examples, scheme = read_ner_file("resume_ner/dev.char.bmes")
     >>> scheme, examples[0].text[:3], examples[0].spans[0]
@@ -11,9 +11,9 @@ BMES, including Weibo-style files whose character column carries a position digi
 
 from __future__ import annotations
 
+import logging
 import os
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,9 +32,12 @@ from ..tagging.schemes import (
 from ..text.checks import check_file_text
 from ..text.files import atomic_write, json_line, read_utf8
 
-__all__ = ["NerExample", "read_ner_file", "write_conll_bioes"]
+__all__ = ["NerData", "NerExample", "read_ner_data", "read_ner_file", "write_conll_bioes"]
 
-_WEIBO_CHAR = re.compile(r".[0-9]+")
+logger = logging.getLogger(__name__)
+
+# A file is read as position-digit tokens when at least this share of its tokens fit that format.
+POSITION_DIGITS_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,24 @@ class NerExample:
     source: str
 
 
+@dataclass(frozen=True)
+class NerData:
+    """What a NER file holds, and how it was read.
+
+    Attributes:
+        examples: the sentences with their spans.
+        scheme: ``"IOB2"``, ``"BIOES"``, ``"BMES"`` or ``"CLUENER"``.
+        position_digits: whether each token's trailing digits were read as its position in its word (``科0``), as
+            Weibo NER writes them, and left out of the text.
+        note: one line on how the tokens were read, when there is something to say; else ``""``.
+    """
+
+    examples: list[NerExample]
+    scheme: str
+    position_digits: bool
+    note: str = ""
+
+
 def _is_json_lines(path: Path, text: str) -> bool:
     return path.suffix.lower() in (".json", ".jsonl") or text.lstrip().startswith("{")
 
@@ -59,7 +80,19 @@ def _is_json_lines(path: Path, text: str) -> bool:
 def read_ner_file(
     path: str | os.PathLike[str], scheme: str = "auto", fix_tags: bool = False, limit: int | None = None
 ) -> tuple[list[NerExample], str]:
-    """Read a NER file into examples with spans.
+    """Read a NER file into examples with spans: :func:`read_ner_data`'s examples and scheme."""
+    data = read_ner_data(path, scheme=scheme, fix_tags=fix_tags, limit=limit)
+    return data.examples, data.scheme
+
+
+def read_ner_data(
+    path: str | os.PathLike[str],
+    scheme: str = "auto",
+    fix_tags: bool = False,
+    limit: int | None = None,
+    position_digits: bool | None = None,
+) -> NerData:
+    """Read a NER file into examples with spans, and say how it was read.
 
     Args:
         path: a char-per-line file, or CLUENER JSON lines (``.json``/``.jsonl`` or a first character ``{``).
@@ -68,9 +101,13 @@ def read_ner_file(
         fix_tags: repair invalid tag sequences as lenient decoders do (see :func:`zhbert.tags.tags_to_spans`),
             and in CLUENER files keep the longer of two overlapping spans, instead of raising.
         limit: stop after this many sentences; the scheme is then detected from those only.
+        position_digits: whether the tokens of a char-per-line file end in their position in their word (``科0
+            技1``, as Weibo NER writes them): ``None`` decides from the file (at least 90% of its tokens fit);
+            give the decision of a run's training file when reading its validation and test files.
 
     Returns:
-        The examples, and the scheme used: ``"IOB2"``, ``"BIOES"``, ``"BMES"`` or ``"CLUENER"``.
+        The examples, the scheme used, and how the tokens were read; a file read as position digits whose tokens
+        do not all fit says how many did not, and where the first is (also logged).
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -86,14 +123,16 @@ def read_ner_file(
     if _is_json_lines(path, text):
         if wanted not in ("AUTO", "CLUENER"):
             raise DataError(f"{path}: a JSON lines file holds spans, not {wanted} tags; leave scheme='auto'")
-        examples, used = _read_cluener(path, text, fix_tags, limit), "CLUENER"
+        data = NerData(_read_cluener(path, text, fix_tags, limit), "CLUENER", False)
     else:
         if wanted == "CLUENER":
             raise DataError(f"{path}: scheme 'CLUENER' needs a JSON lines file, but this one is not JSON")
-        examples, used = _read_conll(path, text, wanted, fix_tags, limit)
-    if not examples:
+        data = _read_conll(path, text, wanted, fix_tags, limit, position_digits)
+    if not data.examples:
         raise DataError(f"{path}: no sentences in the file")
-    return examples, used
+    if data.note:
+        logger.log(logging.INFO if data.note.endswith("left out of the text") else logging.WARNING, data.note)
+    return data
 
 
 def _split_line(line: str) -> tuple[str, str] | None:
@@ -107,7 +146,9 @@ def _split_line(line: str) -> tuple[str, str] | None:
     return (line[:cut], tag) if tag else None
 
 
-def _read_conll(path: Path, text: str, wanted: str, fix_tags: bool, limit: int | None) -> tuple[list[NerExample], str]:
+def _read_conll(
+    path: Path, text: str, wanted: str, fix_tags: bool, limit: int | None, position_digits: bool | None
+) -> NerData:
     sentences: list[list[tuple[str, str, int]]] = []  # (token, tag, line number) per character line
     current: list[tuple[str, str, int]] = []
     for lineno, raw in enumerate(text.split("\n"), start=1):
@@ -126,14 +167,25 @@ def _read_conll(path: Path, text: str, wanted: str, fix_tags: bool, limit: int |
     if current and (limit is None or len(sentences) < limit):
         sentences.append(current)
 
-    # Weibo NER writes a position digit after each character (科0, 技1); decided for the whole file.
-    weibo = bool(sentences) and all(_WEIBO_CHAR.fullmatch(tok) for sent in sentences for tok, _, _ in sent)
+    # Weibo NER writes each character's position in its word after it (科0 技1); decided for the whole file.
+    stripped, misfits = _strip_positions(sentences)
+    fit = sum(len(sent) for sent in sentences) - len(misfits)
+    looks = bool(sentences) and fit >= POSITION_DIGITS_SHARE * (fit + len(misfits))
+    note = ""
+    if position_digits is None:
+        position_digits = looks
+    elif looks and not position_digits:
+        note = (
+            f"{path}: its tokens look like Weibo-style position digits (科0 技1), but are read as plain text, as asked"
+        )
+    if position_digits:
+        note = _position_note(path, fit, misfits)
     used = detect_scheme([tag for _, tag, _ in sent] for sent in sentences) if wanted == "AUTO" else wanted
     if wanted != "AUTO":
         _check_prefixes(path, sentences, used)
     examples = []
-    for sent in sentences:
-        tokens = [tok[0] if weibo else tok for tok, _, _ in sent]
+    for sent, plain in zip(sentences, stripped, strict=True):
+        tokens = plain if position_digits else [tok for tok, _, _ in sent]
         try:
             spans = tags_to_spans([tag for _, tag, _ in sent], used, fix=fix_tags)
         except TagError as err:
@@ -145,7 +197,58 @@ def _read_conll(path: Path, text: str, wanted: str, fix_tags: bool, limit: int |
             offsets.append(offsets[-1] + len(tok))
         char_spans = tuple((offsets[s], offsets[e], t) for s, e, t in spans)
         examples.append(NerExample("".join(tokens), char_spans, f"{path}:{sent[0][2]}"))
-    return examples, used
+    return NerData(examples, used, position_digits, note)
+
+
+def _split_position(token: str, expected: int) -> tuple[str, int] | None:
+    """``(text, position)`` of a token whose trailing ASCII digits are its position in its word: the cut whose
+    position continues the word (``expected``) or else starts a new one (0); ``None`` when no cut does. ``10`` is
+    the character 1 at position 0; two U+FFFD and a digit (an emoji broken in the export) are those two characters."""
+    restart = None
+    for cut in range(1, len(token)):
+        digits = token[cut:]
+        if not (digits.isascii() and digits.isdigit()):
+            continue
+        if int(digits) == expected:
+            return token[:cut], expected
+        if int(digits) == 0 and restart is None:
+            restart = token[:cut], 0
+    return restart
+
+
+def _strip_positions(
+    sentences: Sequence[Sequence[tuple[str, str, int]]],
+) -> tuple[list[list[str]], list[tuple[str, int]]]:
+    """The tokens without their position digits, and the ``(token, line)`` of each token that does not fit: no
+    trailing digit, or one that neither continues its word nor starts a new one (its last digit is still dropped)."""
+    stripped: list[list[str]] = []
+    misfits: list[tuple[str, int]] = []
+    for sent in sentences:
+        tokens, position = [], -1
+        for token, _, lineno in sent:
+            split = _split_position(token, position + 1)
+            if split is None:
+                misfits.append((token, lineno))
+                if len(token) > 1 and token[-1].isascii() and token[-1].isdigit():
+                    split = token[:-1], int(token[-1])
+                else:
+                    split = token, -1
+            tokens.append(split[0])
+            position = split[1]
+        stripped.append(tokens)
+    return stripped, misfits
+
+
+def _position_note(path: Path, fit: int, misfits: Sequence[tuple[str, int]]) -> str:
+    """One line on a file read as position-digit tokens."""
+    read = f"{path}: read as Weibo-style tokens, each character followed by its position in its word (科0 技1)"
+    if not misfits:
+        return f"{read}; the {fit:,} position digits are left out of the text"
+    token, lineno = misfits[0]
+    return (
+        f"{read}; {len(misfits):,} of {fit + len(misfits):,} tokens did not fit that format "
+        f"(the first at {path}:{lineno}: {token!r})"
+    )
 
 
 def _check_prefixes(path: Path, sentences: list[list[tuple[str, str, int]]], scheme: str) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..api.tagger import EntityTagger
-from ..data.ner import NerExample, read_ner_file
+from ..data.ner import NerExample, read_ner_data
 from ..errors import DataError
 from ..models.crf_head import add_crf
 from ..tagging.schemes import bioes_labels, entity_types
@@ -25,6 +25,8 @@ class NerTask(Task):
     scheme: the tag scheme of character-per-line files: ``"auto"``, ``"IOB2"`` (``"BIO"``), ``"BIOES"`` or ``"BMES"``.
     fix_tags: repair invalid tag sequences as lenient decoders do, instead of raising.
     crf: train a CRF over the token scores.
+    position_digits: whether tokens end in their position in their word (``科0``, Weibo NER); ``None`` decides
+        from the first file read, and every later file of the task (validation, test) is read the same way.
     """
 
     name = "ner"
@@ -35,13 +37,18 @@ class NerTask(Task):
     auto_class = "AutoModelForTokenClassification"
     description = "BIOES NER"
 
-    def __init__(self, scheme: str = "auto", fix_tags: bool = False, crf: bool = True) -> None:
+    def __init__(
+        self, scheme: str = "auto", fix_tags: bool = False, crf: bool = True, position_digits: bool | None = None
+    ) -> None:
         self.scheme = scheme
         self.fix_tags = fix_tags
         self.crf = crf
+        self.position_digits = position_digits
 
     def read(self, path: str | os.PathLike[str]) -> list[NerExample]:
-        return read_ner_file(path, scheme=self.scheme, fix_tags=self.fix_tags)[0]
+        data = read_ner_data(path, scheme=self.scheme, fix_tags=self.fix_tags, position_digits=self.position_digits)
+        self.position_digits = data.position_digits
+        return data.examples
 
     def labels(self, train: Sequence[NerExample]) -> list[str]:
         types = sorted({kind for e in train for _, _, kind in e.spans})
