@@ -48,6 +48,7 @@ def build_parser(plugins: Mapping[str, str] | None = None) -> ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``zhbert ARGV``: the exit status (2 after one line on stderr for a user's mistake)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     plugins = {name: ep for name, ep in plugin_commands().items() if name not in BUILT_IN}
     if argv and argv[0] in plugins:
@@ -65,7 +66,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
 
     return run_cli(prog, body, option_strings(sub))
-
-
-if __name__ == "__main__":
-    sys.exit(main())
