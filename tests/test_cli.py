@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from zhbert.cli import main
+from zhbert.commands import main
 
 from .conftest import TEST_DATA
 

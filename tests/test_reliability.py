@@ -13,7 +13,7 @@ from safetensors.torch import load_file, save_file
 from transformers import AutoModelForTokenClassification
 
 from zhbert import EntityTagger, MaskFiller, TextClassifier
-from zhbert.cli import main
+from zhbert.commands import main
 from zhbert.data import read_cls_file, read_ner_file
 from zhbert.errors import ArgumentTypeError, DataError, UsageError
 from zhbert.mlm import WholeWordMaskCollator

@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from zhbert import EntityTagger, TextClassifier
-from zhbert.cli import main
+from zhbert.commands import main
 
 from .conftest import REPO, TEST_DATA
 

@@ -8,6 +8,7 @@ and Python code builds them directly.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 from transformers import TrainingArguments
@@ -24,6 +25,8 @@ _SAVE_STRATEGIES = ["no", "steps", "epoch", "best"]
 @dataclass
 class TaskArguments:
     """The data and the task's options."""
+
+    _argument_group_name: ClassVar[str] = "data and task"  # a group of its own in --help, before the training flags
 
     model_name_or_path: str = field(metadata={"help": "BERT checkpoint to start from (wwm-pretrain output works)."})
     train_file: str = field(metadata={"help": "Training data (NER: CoNLL / CLUENER JSON; classify: csv/tsv/jsonl)."})
@@ -113,6 +116,9 @@ class FinetuneArguments(PrecisionTrainingArguments):
 
     ``save_strategy`` and ``save_steps`` follow ``eval_strategy`` and ``eval_steps`` unless given.
     """
+
+    # In --help, after the task's own flags: transformers' ~150 flags would otherwise come first.
+    _argument_group_name: ClassVar[str] = "training (transformers TrainingArguments, with zhbert's defaults)"
 
     eval_strategy: str = field(
         default="epoch",

@@ -1,15 +1,41 @@
 """Models: the CRF head for token classifiers and its loading, a fast inference forward pass for stock BERT
 heads, loading with clear errors, the choice of float type (bf16 or float32), a cheaper dropout for training on
-CPUs, and the mix-in helper that keeps saved checkpoints plain."""
+CPUs, and the mix-in helper that keeps saved checkpoints plain.
+
+Names are imported on first use: ``zhbert.models.loading`` checks a model path without importing torch, so a
+mistyped path fails in a moment.
+"""
 
 from __future__ import annotations
 
-from .crf_head import CrfLoss, add_crf, load_token_classifier
-from .dropout import DropoutSwap, FastDropout, fast_dropout, use_fast_dropout, uses_fast_dropout
-from .fast_bert import FastBert
-from .loading import fit_tokenizer_length, load_pretrained
-from .mixin import mix_in
-from .precision import bf16_supported, cpu_bf16_supported, resolve_dtype
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .crf_head import CrfLoss, add_crf, load_token_classifier
+    from .dropout import DropoutSwap, FastDropout, fast_dropout, use_fast_dropout, uses_fast_dropout
+    from .fast_bert import FastBert
+    from .loading import fit_tokenizer_length, load_pretrained
+    from .mixin import mix_in
+    from .precision import bf16_supported, cpu_bf16_supported, resolve_dtype
+
+_EXPORTS = {
+    "CrfLoss": "crf_head",
+    "add_crf": "crf_head",
+    "load_token_classifier": "crf_head",
+    "DropoutSwap": "dropout",
+    "FastDropout": "dropout",
+    "fast_dropout": "dropout",
+    "use_fast_dropout": "dropout",
+    "uses_fast_dropout": "dropout",
+    "FastBert": "fast_bert",
+    "fit_tokenizer_length": "loading",
+    "load_pretrained": "loading",
+    "mix_in": "mixin",
+    "bf16_supported": "precision",
+    "cpu_bf16_supported": "precision",
+    "resolve_dtype": "precision",
+}
 
 __all__ = [
     "CrfLoss",
@@ -28,3 +54,14 @@ __all__ = [
     "use_fast_dropout",
     "uses_fast_dropout",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zhbert.models' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -83,16 +83,9 @@ def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
         DataError: the config says there is a CRF, but its weights are missing, incomplete or of the wrong shape.
     """
     from transformers import AutoModelForTokenClassification
-    from transformers.utils import logging as hf_logging
 
     check_architecture(path, ("ForTokenClassification",), "a token classifier (zhbert train ner)")
-    # The crf.* weights are loaded below; keep transformers from reporting them as unexpected keys.
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()
-    try:
-        model = load_pretrained(AutoModelForTokenClassification, path)
-    finally:
-        hf_logging.set_verbosity(verbosity)
+    model = load_pretrained(AutoModelForTokenClassification, path)  # the crf.* weights are loaded below
     if getattr(model.config, "zhbert_crf", False):
         add_crf(model)
         weights = {k.removeprefix("crf."): v for k, v in _checkpoint_tensors(Path(path), "crf.").items()}
