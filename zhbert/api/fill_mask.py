@@ -16,8 +16,8 @@ import torch
 
 from ..errors import UsageError
 from ..models.loading import check_architecture, load_pretrained
-from ..text.align import text_token_ids
 from ..text.checks import check_int, check_texts
+from ..text.word_ids import text_token_ids
 from .batching import model_window, place_model
 
 __all__ = ["Candidate", "MaskFiller"]
