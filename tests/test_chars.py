@@ -3,6 +3,7 @@ as the word ids and the term counts use it."""
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 import numpy as np
@@ -75,7 +76,7 @@ def test_the_array_form_agrees_with_the_scalar_one_everywhere():
     assert np.array_equal(cjk_mask(codes.astype(np.uint32)), expected)  # as the term counts store them
     assert cjk_mask(codes.reshape(-1, 16)).shape == (len(codes) // 16, 16)
     assert all(lo <= hi for lo, hi in CJK_RANGES)
-    assert all(a[1] < b[0] for a, b in zip(CJK_RANGES, CJK_RANGES[1:], strict=False))  # ascending, apart
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(CJK_RANGES))  # ascending, apart
 
 
 def test_zero_is_an_ideograph_to_the_term_counts():
