@@ -49,6 +49,12 @@ def _ours(module: str) -> bool:
     return module.split(".")[0] in PACKAGES
 
 
+def _is_module(name: str, root: Path) -> bool:
+    """Whether the dotted ``name`` is a module or package under ``root`` (not a name defined in one)."""
+    path = root / Path(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def private_imports(path: Path, root: Path) -> Iterator[str]:
     """``file:line: ...`` for each import of another module's private name in one file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -62,9 +68,7 @@ def private_imports(path: Path, root: Path) -> Iterator[str]:
             for alias in node.names:
                 if _is_private(alias.name):
                     yield f"{where}:{node.lineno}: imports {alias.name} from {source}"
-                elif (root / Path(*source.split("."), alias.name)).with_suffix(".py").is_file() or (
-                    root / Path(*source.split("."), alias.name) / "__init__.py"
-                ).is_file():
+                elif _is_module(f"{source}.{alias.name}", root):
                     modules.add(alias.asname or alias.name)
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -86,18 +90,12 @@ def imported_modules(path: Path, root: Path) -> Iterator[tuple[str, int]]:
     that is a module, else ``a``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            source = _absolute(node, path, root)
-            if not _ours(source):
-                continue
+        if isinstance(node, ast.ImportFrom) and _ours(source := _absolute(node, path, root)):
             for alias in node.names:
-                folder = root / Path(*source.split("."), alias.name)
-                is_module = folder.with_suffix(".py").is_file() or (folder / "__init__.py").is_file()
-                yield (f"{source}.{alias.name}" if is_module else source), node.lineno
+                target = f"{source}.{alias.name}"
+                yield (target if _is_module(target, root) else source), node.lineno
         elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if _ours(alias.name):
-                    yield alias.name, node.lineno
+            yield from ((alias.name, node.lineno) for alias in node.names if _ours(alias.name))
 
 
 def _cycle(start: str, edges: dict[str, dict[str, str]]) -> list[str] | None:
