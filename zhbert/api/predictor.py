@@ -16,7 +16,7 @@ from .device import place_model
 
 __all__ = ["Predictor", "model_window"]
 
-P = TypeVar("P", bound="Predictor")
+PredictorT = TypeVar("PredictorT", bound="Predictor")
 
 
 def model_window(model: Any, tokenizer: Any) -> int:
@@ -62,8 +62,8 @@ class Predictor:
 
     @classmethod
     def from_pretrained(
-        cls: type[P], path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
-    ) -> P:
+        cls: type[PredictorT], path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
+    ) -> PredictorT:
         """The model and tokenizer saved in ``path`` (``save_pretrained``), on ``device`` in ``dtype``."""
         from transformers import AutoTokenizer
 
