@@ -28,7 +28,7 @@ from tokenizers import Tokenizer
 from ..errors import ArgumentTypeError, DataError, UsageError
 from .chars import is_bert_chinese
 from .checks import check_texts
-from .files import atomic_write
+from .files import atomic_write, read_lines
 from .segmenters import Segmenter
 
 __all__ = [
@@ -227,16 +227,15 @@ def write_chinese_ref(path: str | os.PathLike[str], refs: Iterable[Sequence[int]
 
 
 def read_chinese_ref(path: str | os.PathLike[str]) -> list[list[int]]:
-    """Read a ``chinese_ref`` file; a bad line raises ``DataError`` naming file:line."""
+    """Read a ``chinese_ref`` file; a bad line (or one that is not UTF-8) raises ``DataError`` naming file:line."""
     path = Path(path)
     refs = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            try:
-                ref = json.loads(line)
-            except json.JSONDecodeError:
-                raise DataError(f"{path}:{lineno}: not a JSON list of positions: {line.strip()[:40]!r}") from None
-            if not isinstance(ref, list) or not all(isinstance(p, int) and p >= 0 for p in ref):
-                raise DataError(f"{path}:{lineno}: expected a JSON list of non-negative integers")
-            refs.append(ref)
+    for lineno, line in read_lines(path):
+        try:
+            ref = json.loads(line)
+        except json.JSONDecodeError:
+            raise DataError(f"{path}:{lineno}: not a JSON list of positions: {line.strip()[:40]!r}") from None
+        if not isinstance(ref, list) or not all(isinstance(p, int) and p >= 0 for p in ref):
+            raise DataError(f"{path}:{lineno}: expected a JSON list of non-negative integers")
+        refs.append(ref)
     return refs
