@@ -28,7 +28,8 @@ from typing import Any
 
 from _common import REPO, SHARED_DATA, header
 
-from zhbert.text import JiebaSegmenter, Term, discover_terms, known_words, write_user_dict
+from zhbert.terms import Term, discover_terms, known_words, write_user_dict
+from zhbert.text import JiebaSegmenter
 
 SIGHAN = SHARED_DATA / "icwb2_sighan2005"
 LAW = SHARED_DATA / "law_corpus_zh" / "law_corpus.txt"

@@ -1,5 +1,5 @@
-"""What `pip install zhbert` puts in site-packages: the three packages and the demo's data, the demo reachable
-as `zhbert demo` through an entry point, and no top-level module named `apps`."""
+"""What `pip install zhbert` puts in site-packages: the three packages, the demo's data and zhbert's py.typed, the
+demo reachable as `zhbert demo` through an entry point, and no top-level module named `apps`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def test_the_wheel(tmp_path):
     top = {name.split("/")[0] for name in names}
     assert {t for t in top if not t.endswith(".dist-info")} == {"zhbert", "wwm_pretrain", "zhbert_demo"}
     assert "zhbert_demo/data/law_corpus.txt" in names and "zhbert/resources/bert-base-chinese/vocab.txt" in names
+    assert "zhbert/py.typed" in names  # type checkers read the package's own annotations
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[zhbert.commands]" in text and "demo = zhbert_demo.app:main" in text

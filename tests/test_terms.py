@@ -1,4 +1,4 @@
-"""Term discovery (``zhbert.text.terms``, ``zhbert terms``, ``wwm-pretrain --user_dict auto``) on the demo's real
+"""Term discovery (``zhbert.terms``, ``zhbert terms``, ``wwm-pretrain --user_dict auto``) on the demo's real
 legal corpus, its statistics checked against counting by hand."""
 
 from __future__ import annotations
@@ -16,16 +16,8 @@ from wwm_pretrain.prepare import prepare_corpus
 from wwm_pretrain.run import main as pretrain_main
 from zhbert.cli import main
 from zhbert.errors import ArgumentTypeError, UsageError
-from zhbert.text import (
-    CharSegmenter,
-    JiebaSegmenter,
-    Term,
-    discover_terms,
-    function_characters,
-    known_words,
-    read_user_dict,
-    write_user_dict,
-)
+from zhbert.terms import Term, discover_terms, function_characters, known_words, write_user_dict
+from zhbert.text import CharSegmenter, JiebaSegmenter, read_user_dict
 
 from .conftest import LAW_CORPUS
 from .test_pretrain_run import tiny_args
@@ -160,7 +152,7 @@ def test_two_processes_give_the_same_result(law_paragraphs, law_terms):
 
 
 def test_full_tables_keep_the_frequent_terms(law_paragraphs, law_terms, caplog):
-    with caplog.at_level(logging.WARNING, logger="zhbert.text.terms"):
+    with caplog.at_level(logging.WARNING, logger="zhbert.terms.discover"):
         pruned = discover_terms(law_paragraphs, max_ngrams=20_000)
     assert "raise max_ngrams" in caplog.text
     exact = {t.word: t for t in law_terms}

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from zhbert.tagging import bioes_constraints, constrained_viterbi
+from zhbert.tagging import TagError, bioes_constraints, constrained_viterbi, scheme_constraints, tags_to_spans
 
 LABELS = ["O", "B-A", "I-A", "E-A", "S-A", "B-B", "I-B", "E-B", "S-B"]
 L = len(LABELS)
@@ -162,3 +162,34 @@ def test_viterbi_validates_shapes():
         constrained_viterbi(torch.zeros(1, 3, L), torch.tensor([3]), constraints, torch.zeros(L, L + 1))
     with pytest.raises(ValueError, match="start constraint must have shape"):
         constrained_viterbi(torch.zeros(1, 3, L + 1), torch.tensor([3]), constraints)
+
+
+@pytest.mark.parametrize(
+    ("labels", "scheme"),
+    [
+        (["O", "B-A", "I-A", "B-B", "I-B"], "IOB2"),
+        (["O", "B-A", "M-A", "E-A", "S-A"], "BMES"),
+        (LABELS, "BIOES"),
+    ],
+)
+def test_the_decoder_serves_every_scheme(labels, scheme):
+    """scheme_constraints reads the scheme from the labels; the path is the best one that scheme allows, where a
+    path is allowed when the scheme's strict reader (tags_to_spans) takes it."""
+    found, constraints = scheme_constraints(labels)
+    assert found == scheme
+    n = len(labels)
+    paths = torch.tensor(list(itertools.product(range(n), repeat=4)), dtype=torch.long)
+    allowed = []
+    for path in paths.tolist():
+        try:
+            tags_to_spans([labels[i] for i in path], scheme)
+            allowed.append(True)
+        except TagError:
+            allowed.append(False)
+    generator = torch.Generator().manual_seed(7)
+    for _ in range(5):
+        scores = torch.randn(1, 4, n, generator=generator).log_softmax(-1)
+        (path,) = constrained_viterbi(scores, torch.tensor([4]), constraints)
+        best = path_scores(paths, scores[0])[torch.tensor(allowed)].max().item()
+        assert allowed[paths.tolist().index(path)]
+        assert path_scores(torch.tensor([path]), scores[0]).item() == pytest.approx(best, abs=1e-5)

@@ -5,6 +5,9 @@
    packages above it.
 2. No module imports another module's ``_private`` name: neither ``from zhbert.x import _y`` nor
    ``zhbert.x._y`` on an imported module.
+3. No import cycle inside a package: in every package, the modules and subpackages directly in it (a subpackage
+   standing for all the modules below it) import each other without a cycle. Imports inside functions count:
+   a cycle that only a deferred import keeps from failing at start-up is still two modules that need each other.
 
     python tools/import_rules.py [ROOT]        (ROOT: the repository, by default this script's parent folder)
 """
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -45,6 +49,12 @@ def _ours(module: str) -> bool:
     return module.split(".")[0] in PACKAGES
 
 
+def _is_module(name: str, root: Path) -> bool:
+    """Whether the dotted ``name`` is a module or package under ``root`` (not a name defined in one)."""
+    path = root / Path(*name.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
 def private_imports(path: Path, root: Path) -> Iterator[str]:
     """``file:line: ...`` for each import of another module's private name in one file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
@@ -58,9 +68,7 @@ def private_imports(path: Path, root: Path) -> Iterator[str]:
             for alias in node.names:
                 if _is_private(alias.name):
                     yield f"{where}:{node.lineno}: imports {alias.name} from {source}"
-                elif (root / Path(*source.split("."), alias.name)).with_suffix(".py").is_file() or (
-                    root / Path(*source.split("."), alias.name) / "__init__.py"
-                ).is_file():
+                elif _is_module(f"{source}.{alias.name}", root):
                     modules.add(alias.asname or alias.name)
         elif isinstance(node, ast.Import):
             for alias in node.names:
@@ -75,6 +83,62 @@ def private_imports(path: Path, root: Path) -> Iterator[str]:
                 base = base.value
             if isinstance(base, ast.Name) and base.id in modules:
                 yield f"{where}:{node.lineno}: uses {ast.unparse(node)}, a private name of another module"
+
+
+def imported_modules(path: Path, root: Path) -> Iterator[tuple[str, int]]:
+    """``(module, line)`` for each module of ours that one file imports (``from a import b`` names ``a.b`` when
+    that is a module, else ``a``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and _ours(source := _absolute(node, path, root)):
+            for alias in node.names:
+                target = f"{source}.{alias.name}"
+                yield (target if _is_module(target, root) else source), node.lineno
+        elif isinstance(node, ast.Import):
+            yield from ((alias.name, node.lineno) for alias in node.names if _ours(alias.name))
+
+
+def _cycle(start: str, edges: dict[str, dict[str, str]]) -> list[str] | None:
+    """The shortest path of edges from ``start`` back to ``start`` (breadth first), or None."""
+    paths = {start: [start]}
+    queue = [start]
+    for node in queue:
+        for child in sorted(edges.get(node, {})):
+            if child == start:
+                return [*paths[node], start]
+            if child not in paths:
+                paths[child] = [*paths[node], child]
+                queue.append(child)
+    return None
+
+
+def check_cycles(root: Path) -> list[str]:
+    """One line per import cycle among the members of a package (its modules and subpackages)."""
+    edges: dict[str, dict[str, dict[str, str]]] = {}  # package -> member -> imported member -> file:line
+    for top in PACKAGES:
+        for path in sorted((root / top).rglob("*.py")):
+            module = _module_of(path, root)
+            for target, lineno in imported_modules(path, root):
+                other = target.split(".")
+                shared = 0  # the package both lie in: their common prefix, short of either module itself
+                while shared < min(len(module), len(other)) - 1 and module[shared] == other[shared]:
+                    shared += 1
+                if shared == 0 or module[:shared] != other[:shared] or module[shared] == other[shared]:
+                    continue
+                package = ".".join(module[:shared])
+                members = edges.setdefault(package, {}).setdefault(module[shared], {})
+                members.setdefault(other[shared], f"{path.relative_to(root)}:{lineno}")
+    problems = []
+    for package, members in sorted(edges.items()):
+        reported: set[frozenset[str]] = set()
+        for member in sorted(members):
+            cycle = _cycle(member, members)
+            if cycle is None or frozenset(cycle) in reported:
+                continue
+            reported.add(frozenset(cycle))
+            where = ", ".join(members[a][b] for a, b in itertools.pairwise(cycle))
+            problems.append(f"import cycle in {package}: {' -> '.join(cycle)} ({where})")
+    return problems
 
 
 def check_private(root: Path) -> list[str]:
@@ -100,11 +164,11 @@ def main(argv: list[str]) -> int:
     ok, report = check_layers(root)
     if not ok:
         print(report, end="")
-    problems = check_private(root)
+    problems = check_private(root) + check_cycles(root)
     for line in problems:
         print(line)
     if ok and not problems:
-        print("import rules: layers kept, no private names imported across modules")
+        print("import rules: layers kept, no private names imported across modules, no import cycle in a package")
     return 0 if ok and not problems else 1
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from zhbert.errors import DataError, MissingFileError
-from zhbert.text import Segmenter, check_file_text, decode_line, json_line, split_long_text, wwm_features
+from zhbert.text import Segmenter, check_file_text, json_line, read_lines, split_long_text, wwm_features
 
 __all__ = [
     "CorpusError",
@@ -40,9 +40,10 @@ class CorpusError(DataError):
     """A corpus that cannot be used; the message names the file and, where it helps, the line."""
 
 
-def _decode_line(raw: bytes, path: Path, lineno: int) -> str:
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The file's numbered lines (``zhbert.text.read_lines``), a line that is not UTF-8 text a ``CorpusError``."""
     try:
-        return decode_line(raw, path, lineno)
+        yield from read_lines(path)
     except DataError as err:
         raise CorpusError(str(err)) from None
 
@@ -54,40 +55,36 @@ def _units_from_paragraphs(paragraphs: list[str]) -> Iterator[str]:
 
 def _iter_txt(path: Path) -> Iterator[str]:
     paragraphs: list[str] = []
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = _decode_line(raw, path, lineno).strip()
-            if line:
-                paragraphs.append(line)
-            elif paragraphs:
-                yield from _units_from_paragraphs(paragraphs)
-                paragraphs = []
+    for _, line in _lines(path):
+        if line.strip():
+            paragraphs.append(line.strip())
+        elif paragraphs:
+            yield from _units_from_paragraphs(paragraphs)
+            paragraphs = []
     if paragraphs:
         yield from _units_from_paragraphs(paragraphs)
 
 
 def _iter_jsonl(path: Path, text_column: str) -> Iterator[str]:
-    with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = _decode_line(raw, path, lineno)
-            if not line.strip():
-                continue
-            try:
-                record = json_line(line, f"{path}:{lineno}")
-            except DataError as err:
-                raise CorpusError(str(err)) from None
-            if not isinstance(record, dict) or text_column not in record:
-                keys = sorted(record) if isinstance(record, dict) else type(record).__name__
-                raise CorpusError(f"{path}:{lineno}: no {text_column!r} field (found {keys})", argument="text_column")
-            text = record[text_column]
-            if not isinstance(text, str):
-                raise CorpusError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not text")
-            try:
-                check_file_text(text, f"{path}:{lineno}", f"field {text_column!r}")
-            except DataError as err:
-                raise CorpusError(str(err)) from None
-            paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
-            yield from _units_from_paragraphs(paragraphs)
+    for lineno, line in _lines(path):
+        if not line.strip():
+            continue
+        try:
+            record = json_line(line, f"{path}:{lineno}")
+        except DataError as err:
+            raise CorpusError(str(err)) from None
+        if not isinstance(record, dict) or text_column not in record:
+            keys = sorted(record) if isinstance(record, dict) else type(record).__name__
+            raise CorpusError(f"{path}:{lineno}: no {text_column!r} field (found {keys})", argument="text_column")
+        text = record[text_column]
+        if not isinstance(text, str):
+            raise CorpusError(f"{path}:{lineno}: field {text_column!r} is {type(text).__name__}, not text")
+        try:
+            check_file_text(text, f"{path}:{lineno}", f"field {text_column!r}")
+        except DataError as err:
+            raise CorpusError(str(err)) from None
+        paragraphs = [p.strip() for p in text.split("\n") if p.strip()]
+        yield from _units_from_paragraphs(paragraphs)
 
 
 def _iter_saved_dataset(path: Path, text_column: str) -> Iterator[str]:

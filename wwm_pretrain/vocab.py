@@ -24,7 +24,7 @@ from typing import Any
 
 from zhbert.cli import ArgumentParser, option_strings, run_cli
 from zhbert.errors import DataError, MissingFileError, UsageError
-from zhbert.text.files import atomic_write
+from zhbert.text.files import atomic_write, nonblank_lines
 
 __all__ = ["PRUNED_VOCAB_FILE", "count_tokens", "main", "prune_vocab", "save_pruned_tokenizer"]
 
@@ -76,11 +76,10 @@ def save_pruned_tokenizer(tokenizer: Any, keep: Sequence[int], output_dir: str |
 
 
 def _lines(paths: Sequence[str]) -> Iterable[str]:
-    for path in paths:
+    for path in paths:  # every file is checked before the first is read
         if not Path(path).is_file():
             raise MissingFileError(f"{path}: no such corpus file")
-        with open(path, encoding="utf-8") as f:
-            yield from f
+    return nonblank_lines(paths)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,12 +1,15 @@
-"""The Python API, list in, list out: ``TextClassifier``, ``EntityTagger`` and ``MaskFiller``, with the batching
-they share, and ``attention_maps`` for the attention weights of the models they hold."""
+"""The Python API, list in, list out: ``TextClassifier``, ``EntityTagger`` and ``MaskFiller`` over one set-up
+(``predictor``: loading, device and float type, tokenizer, window), with the batching they share, and
+``attention_maps`` for the attention weights of the models they hold."""
 
 from __future__ import annotations
 
 from .attention import AttentionMap, attention_maps
-from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, resolve_device
+from .batching import CPU_TOKENS_PER_CALL, length_batches, pad_batch
 from .classifier import Classification, TextClassifier
+from .device import resolve_device
 from .fill_mask import Candidate, MaskFiller
+from .predictor import Predictor, model_window
 from .tagger import Entity, EntityTagger
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "Entity",
     "EntityTagger",
     "MaskFiller",
+    "Predictor",
     "TextClassifier",
     "attention_maps",
     "length_batches",

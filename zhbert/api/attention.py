@@ -24,7 +24,7 @@ import torch
 
 from ..errors import UsageError
 from ..text.checks import check_texts
-from .batching import model_window
+from .predictor import model_window
 
 __all__ = ["AttentionMap", "attention_maps"]
 

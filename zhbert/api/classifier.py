@@ -18,7 +18,8 @@ from ..errors import UsageError
 from ..models.fast_bert import FastBert
 from ..models.loading import check_architecture, load_pretrained
 from ..text.checks import check_int, check_texts
-from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, place_model
+from .batching import length_batches, pad_batch
+from .predictor import Predictor
 
 __all__ = ["Classification", "TextClassifier"]
 
@@ -34,7 +35,7 @@ class Classification:
     truncated: bool = False
 
 
-class TextClassifier:
+class TextClassifier(Predictor):
     """A fine-tuned sequence classifier; ``predict`` returns one ``Classification`` per text.
 
     Texts run in length-sorted batches of at most ``batch_size``, and on CPU of at most ``tokens_per_call``
@@ -48,26 +49,16 @@ class TextClassifier:
     """
 
     def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, dtype: Any = None) -> None:
-        self.model, self.device, self.dtype = place_model(model, device, dtype)
-        self.tokenizer = tokenizer
+        super().__init__(model, tokenizer, device, dtype)
         self.labels = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
-        self.max_length = model_window(model, tokenizer)
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
-        self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
-    def from_pretrained(
-        cls, path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
-    ) -> TextClassifier:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    def load_model(cls, path: str | os.PathLike[str]) -> Any:
+        from transformers import AutoModelForSequenceClassification
 
         check_architecture(path, ("ForSequenceClassification",), "a sequence classifier (zhbert train classify)")
-        return cls(
-            load_pretrained(AutoModelForSequenceClassification, path),
-            load_pretrained(AutoTokenizer, path),
-            device,
-            dtype,
-        )
+        return load_pretrained(AutoModelForSequenceClassification, path)
 
     def predict(
         self, texts: Sequence[str], batch_size: int = 32, text_pairs: Sequence[str] | None = None

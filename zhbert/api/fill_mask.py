@@ -16,9 +16,9 @@ import torch
 
 from ..errors import UsageError
 from ..models.loading import check_architecture, load_pretrained
-from ..text.align import text_token_ids
 from ..text.checks import check_int, check_texts
-from .batching import model_window, place_model
+from ..text.word_ids import text_token_ids
+from .predictor import Predictor
 
 __all__ = ["Candidate", "MaskFiller"]
 
@@ -32,7 +32,7 @@ class Candidate:
     text: str
 
 
-class MaskFiller:
+class MaskFiller(Predictor):
     """``predict`` returns, per text, one list of ``top_k`` candidates per ``[MASK]``, left to right.
 
     ``dtype`` (``"bf16"``, ``"float32"`` or a torch dtype) casts the model's weights; ``None`` picks bf16 on a CPU
@@ -40,22 +40,18 @@ class MaskFiller:
     """
 
     def __init__(self, model: Any, tokenizer: Any, device: str | torch.device | None = None, dtype: Any = None) -> None:
-        self.model, self.device, self.dtype = place_model(model, device, dtype)
-        self.tokenizer = tokenizer
-        self.max_length = model_window(model, tokenizer)
+        super().__init__(model, tokenizer, device, dtype)
         self.mask_token = str(tokenizer.mask_token)
         # Candidates are tokens that occur in text: no [unusedN], special tokens or ##-pieces of CJK characters.
         self.candidates = torch.zeros(model.config.vocab_size, dtype=torch.bool, device=self.device)
         self.candidates[[i for i in text_token_ids(tokenizer) if i < model.config.vocab_size]] = True
 
     @classmethod
-    def from_pretrained(
-        cls, path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
-    ) -> MaskFiller:
-        from transformers import AutoModelForMaskedLM, AutoTokenizer
+    def load_model(cls, path: str | os.PathLike[str]) -> Any:
+        from transformers import AutoModelForMaskedLM
 
         check_architecture(path, ("ForMaskedLM", "ForPreTraining"), "a masked-language model (wwm-pretrain)")
-        return cls(load_pretrained(AutoModelForMaskedLM, path), load_pretrained(AutoTokenizer, path), device, dtype)
+        return load_pretrained(AutoModelForMaskedLM, path)
 
     def predict(self, texts: Sequence[str], top_k: int = 5) -> list[list[list[Candidate]]]:
         """Fill each ``[MASK]`` of each text independently (the other masks stay masked).

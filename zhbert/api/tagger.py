@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +25,12 @@ import torch
 
 from ..models.crf_head import load_token_classifier
 from ..models.fast_bert import FastBert
-from ..models.loading import load_pretrained
 from ..tagging.schemes import tags_to_spans
 from ..tagging.viterbi import constrained_viterbi, scheme_constraints
 from ..text.checks import check_int, check_texts
 from ..text.pieces import WordPieces, word_pieces
-from .batching import CPU_TOKENS_PER_CALL, length_batches, model_window, pad_batch, place_model
+from .batching import length_batches, pad_batch
+from .predictor import Predictor
 
 __all__ = ["Entity", "EntityTagger"]
 
@@ -48,7 +49,7 @@ class Entity:
     score: float
 
 
-class EntityTagger:
+class EntityTagger(Predictor):
     """A fine-tuned token classifier (optionally with a CRF); ``predict`` returns entities per text.
 
     ``dtype`` (``"bf16"``, ``"float32"`` or a torch dtype) casts the encoder's weights; ``None`` picks bf16 on a
@@ -67,8 +68,7 @@ class EntityTagger:
         crf: Any = None,
         dtype: Any = None,
     ) -> None:
-        self.model, self.device, self.dtype = place_model(model, device, dtype)
-        self.tokenizer = tokenizer
+        super().__init__(model, tokenizer, device, dtype)
         self.crf = crf if crf is not None else getattr(model, "crf", None)
         if self.crf is not None:
             self.crf = self.crf.to(device=self.device, dtype=torch.float32)
@@ -76,24 +76,30 @@ class EntityTagger:
         # The decoder keeps to the labels' own scheme (BIOES for zhbert's taggers; IOB2, BMES for others').
         self.scheme, constraints = scheme_constraints(self.id2label)
         self.constraints = tuple(c.to(self.device) for c in constraints)
-        self.window = model_window(model, tokenizer) - 2
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
-        self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
 
     @classmethod
-    def from_pretrained(
-        cls, path: str | os.PathLike[str], device: str | torch.device | None = None, dtype: Any = None
-    ) -> EntityTagger:
-        from transformers import AutoTokenizer
+    def load_model(cls, path: str | os.PathLike[str]) -> Any:
+        return load_token_classifier(path)
 
-        model = load_token_classifier(path)
-        return cls(model, load_pretrained(AutoTokenizer, path), device, dtype=dtype)
+    @property
+    def window(self) -> int:
+        """Deprecated: the text tokens one model call reads, ``max_length - 2``; use ``max_length``."""
+        warnings.warn("EntityTagger.window is deprecated: use max_length (= window + 2)", DeprecationWarning, 2)
+        return self.max_length - 2
+
+    @window.setter
+    def window(self, tokens: int) -> None:
+        warnings.warn("EntityTagger.window is deprecated: set max_length (= window + 2)", DeprecationWarning, 2)
+        self.max_length = tokens + 2
 
     def _windows(self, n: int) -> list[int]:
-        if n <= self.window:
+        """Where each window of a text of ``n`` tokens starts; a window holds ``max_length - 2`` of them."""
+        size = self.max_length - 2
+        if n <= size:
             return [0]
-        step = max(1, self.window // 2)
-        starts = [*range(0, n - self.window, step), n - self.window]
+        step = max(1, size // 2)
+        starts = [*range(0, n - size, step), n - size]
         return sorted(set(starts))
 
     @torch.inference_mode()
@@ -107,7 +113,7 @@ class EntityTagger:
             n = len(p.ids)
             if n:
                 for a in self._windows(n):
-                    jobs.append((i, a, p.ids[a : a + self.window]))
+                    jobs.append((i, a, p.ids[a : a + self.max_length - 2]))
         jobs.sort(key=lambda job: len(job[2]))
         scores = [torch.empty(0, labels) for _ in pieces]
         centrality: dict[int, torch.Tensor] = {}  # of the texts read in more than one window

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..errors import UsageError
-from ..text.align import text_token_ids
+from ..text.word_ids import text_token_ids
 
 __all__ = ["WholeWordMaskCollator", "WordIdsDataset"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import torch
 
-from ..text.align import wwm_features
-from ..text.segment import Segmenter
+from ..text.segmenters import Segmenter
+from ..text.word_ids import wwm_features
 from .collator import WholeWordMaskCollator
 
 __all__ = ["MaskPreview", "PreviewWord", "mask_preview"]

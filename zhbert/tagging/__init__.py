@@ -1,5 +1,5 @@
-"""Tags and their decoding: the tag schemes (the only place that knows IOB2, BIOES and BMES), BIOES-constrained
-Viterbi, and a linear-chain CRF."""
+"""Tags and their decoding: the tag schemes (the only place that knows IOB2, BIOES and BMES), Viterbi decoding held
+to the labels' scheme, and a linear-chain CRF."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
 """Linear-chain CRF head: negative log-likelihood by the forward algorithm, decoding by constrained Viterbi.
 
-    crf = CRF(len(id2label), constraints=bioes_constraints(id2label))
+    scheme, constraints = scheme_constraints(id2label)
+    crf = CRF(len(id2label), constraints=constraints)
     loss = crf.neg_log_likelihood(logits, labels, attention_mask.bool())   # logits (B, T, L)
     paths = crf.decode(logits, attention_mask.bool())                      # list of label-id lists
 
 With constraints, disallowed starts, transitions and ends score a fixed ``-10000`` in the likelihood (not
-learned) and are impossible in decoding, so decoded paths are always valid BIOES.
+learned) and are impossible in decoding, so decoded paths are always valid in the labels' scheme (IOB2, BIOES or
+BMES).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class CRF(nn.Module):
 
     Args:
         num_labels: number of labels ``L``.
-        constraints: optional ``(start, transitions, end)`` boolean masks, e.g. from ``bioes_constraints``;
+        constraints: optional ``(start, transitions, end)`` boolean masks, e.g. from ``scheme_constraints``;
             kept as buffers, so they are saved and loaded with the state dict.
     """
 

@@ -1,10 +1,11 @@
-"""BIOES-constrained Viterbi decoding: the best label path that is a valid BIOES sequence.
+"""Scheme-constrained Viterbi decoding: the best label path that is a valid sequence of the labels' tag scheme.
 
-    constraints = bioes_constraints(model.config.id2label)
+    scheme, constraints = scheme_constraints(model.config.id2label)   # IOB2, BIOES or BMES, read from the labels
     paths = constrained_viterbi(logits.log_softmax(-1), attention_mask.sum(-1), constraints)
 
 The rules are those of the label set's tag scheme (``zhbert.tagging.schemes.transitions``): strict BIOES for
-zhbert's own taggers, IOB2 or BMES for others. Per-token argmax can give ``O I-A``; the Viterbi path never does.
+zhbert's own taggers, IOB2 or BMES for others; ``bioes_constraints`` asks for BIOES by name. Per-token argmax
+can give ``O I-A``; the Viterbi path never does.
 """
 
 from __future__ import annotations
@@ -86,7 +87,8 @@ def constrained_viterbi(
     Args:
         scores: ``(B, T, L)`` emission scores, e.g. per-token log-probabilities.
         lengths: ``(B,)`` number of real positions of each sequence, a left-aligned prefix of ``T``.
-        constraints: ``(start, transitions, end)`` boolean masks from ``bioes_constraints``; ``None`` allows all.
+        constraints: ``(start, transitions, end)`` boolean masks from ``scheme_constraints`` (any scheme) or
+            ``bioes_constraints``; ``None`` allows all.
         transition_scores: optional ``(L, L)`` learned ``[from, to]`` scores (e.g. a CRF's) added on top.
         start_scores: optional ``(L,)`` scores of the first label.
         end_scores: optional ``(L,)`` scores of the last label.

@@ -14,7 +14,15 @@ from typing import Any, TextIO
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["atomic_write", "decode_line", "json_line", "read_utf8", "sha256_of_files"]
+__all__ = [
+    "atomic_write",
+    "decode_line",
+    "json_line",
+    "nonblank_lines",
+    "read_lines",
+    "read_utf8",
+    "sha256_of_files",
+]
 
 _GBK_HINT = "; it decodes as GBK/GB18030: convert it with `iconv -f gbk -t utf-8`"
 
@@ -37,6 +45,30 @@ def decode_line(raw: bytes, path: str | os.PathLike[str], lineno: int) -> str:
     except UnicodeDecodeError:
         raise _not_utf8(Path(path), lineno, raw) from None
     return text.removeprefix("\ufeff") if lineno == 1 else text
+
+
+def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """Each line of a UTF-8 text file with its number (from 1), without its line end, read one at a time.
+
+    Raises:
+        MissingFileError: ``path`` is not a file.
+        DataError: a line is not UTF-8 (the message names ``path:line`` and says when it decodes as GBK/GB18030)
+            or holds NUL bytes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"{path}: a folder, not a text file" if path.is_dir() else f"{path}: no such file")
+    with path.open("rb") as handle:
+        for lineno, raw in enumerate(handle, start=1):
+            yield lineno, decode_line(raw, path, lineno).rstrip("\r\n")
+
+
+def nonblank_lines(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
+    """The lines of UTF-8 text files that hold more than whitespace, in order, checked as ``read_lines`` does."""
+    for path in paths:
+        for _, line in read_lines(path):
+            if line.strip():
+                yield line
 
 
 def json_line(line: str, where: str) -> Any:

@@ -37,7 +37,7 @@ of its occurrences, begins with the end of a dictionary word its left neighbour 
 
 Counting is exact for every candidate: the corpus is read once (streamed; ``processes`` worker processes count
 it), kept on disk as 4 bytes a character, and read a second time to count the candidates again with their
-neighbours. ``zhbert.text.ngrams`` describes the count tables and how ``max_ngrams`` bounds their memory.
+neighbours. ``zhbert.terms.ngrams`` describes the count tables and how ``max_ngrams`` bounds their memory.
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ArgumentTypeError, UsageError
-from .checks import check_int
-from .files import atomic_write
+from ..text.checks import check_int
+from ..text.files import atomic_write
+from ..text.segmenters import JiebaSegmenter
 from .ngrams import (
     NgramTable,
     Recount,
@@ -257,8 +258,6 @@ def _by_dictionary_cut(terms: list[Term], corpus_chars: int, *, function_edges: 
     """The terms with their novelty and final score, after jieba's dictionary (HMM off) cuts each; with
     ``function_edges`` not those cut into a function word and the rest (or the rest and a function word);
     without ``compounds`` not those cut into words of two or more characters alone."""
-    from .segment import JiebaSegmenter
-
     function = function_characters()
     freqs = _dictionary_frequencies()
     log_total = math.log(sum(freqs.values()))
@@ -411,8 +410,6 @@ def write_user_dict(
     Raises:
         ValueError: ``tag`` is not one word, or the dictionary itself ends in ``.tsv``.
     """
-    from .segment import JiebaSegmenter
-
     if not tag or len(tag.split()) != 1 or tag != tag.strip():
         raise UsageError(f"tag must be one word such as 'nz', got {tag!r}", argument="tag")
     target = Path(path)

@@ -1,4 +1,4 @@
-"""Counting the character n-grams of a large corpus in bounded memory, for term discovery (``zhbert.text.terms``).
+"""Counting the character n-grams of a large corpus in bounded memory, for term discovery (``zhbert.terms``).
 
 Text becomes arrays of code points in which an n-gram is a run of CJK ideographs, so none crosses punctuation,
 Latin letters, digits or the end of a text (a 0); of the other characters only those next to a CJK character
@@ -30,6 +30,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..text.chars import cjk_mask
+
 __all__ = [
     "NgramTable",
     "Recount",
@@ -45,17 +47,6 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _STEP = np.uint64(0x9E3779B97F4A7C15)
 _CHAR_BITS = 21  # a code point fits in 21 bits, so (entry << 21) | neighbour is exact in 64 bits
-
-
-def cjk_mask(codes: np.ndarray) -> np.ndarray:
-    """Which code points are CJK ideographs (the unified blocks, extension A, B-F, compatibility) or 〇."""
-    return (
-        ((codes >= 0x4E00) & (codes <= 0x9FFF))
-        | ((codes >= 0x3400) & (codes <= 0x4DBF))
-        | ((codes >= 0x20000) & (codes <= 0x2FA1F))
-        | ((codes >= 0xF900) & (codes <= 0xFAFF))
-        | (codes == 0x3007)
-    )
 
 
 def encode_chunk(texts: list[str]) -> np.ndarray:

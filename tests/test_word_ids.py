@@ -205,5 +205,8 @@ def test_read_chinese_ref_errors(tmp_path, tokenizer):
     path.write_text('[1]\n{"a": 1}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"ref.txt:2: expected a JSON list"):
         read_chinese_ref(path)
+    path.write_bytes(b"[1]\n" + "[2] 中文".encode("gbk") + b"\n")
+    with pytest.raises(ValueError, match=r"ref.txt:2: not UTF-8 text; it decodes as GBK"):
+        read_chinese_ref(path)
     with pytest.raises(ValueError, match="outside the 3 tokens"):
         word_ids_from_chinese_ref([101, 872, 102], [5], tokenizer)

@@ -26,9 +26,10 @@ import numpy as np
 from tokenizers import Tokenizer
 
 from ..errors import ArgumentTypeError, DataError, UsageError
+from .chars import is_bert_chinese
 from .checks import check_texts
-from .files import atomic_write
-from .segment import Segmenter
+from .files import atomic_write, read_lines
+from .segmenters import Segmenter
 
 __all__ = [
     "chinese_ref_from_word_ids",
@@ -57,7 +58,7 @@ def _token_tables(tokenizer: Any) -> tuple[np.ndarray, np.ndarray]:
         cjk = np.zeros(size, dtype=bool)
         for token, idx in vocab.items():
             continuation[idx] = token.startswith("##") and len(token) > 2
-            cjk[idx] = len(token) == 1 and _is_cjk(token)
+            cjk[idx] = len(token) == 1 and is_bert_chinese(token)
         tables = (continuation, cjk)
         _TOKEN_TABLES[tokenizer] = tables
     return tables
@@ -75,7 +76,7 @@ def text_token_ids(tokenizer: Any) -> list[int]:
         for token, idx in vocab.items()
         if idx not in special
         and not (token.startswith("[unused") and token.endswith("]"))
-        and not (token.startswith("##") and len(token) == 3 and _is_cjk(token[2]))
+        and not (token.startswith("##") and len(token) == 3 and is_bert_chinese(token[2]))
     )
 
 
@@ -92,18 +93,6 @@ def _backend(tokenizer: Any, max_length: int) -> Any:
         backend.enable_truncation(max_length)
         backends[max_length] = backend
     return backends[max_length]
-
-
-def _is_cjk(char: str) -> bool:
-    cp = ord(char)
-    return (
-        0x4E00 <= cp <= 0x9FFF
-        or 0x3400 <= cp <= 0x4DBF
-        or 0x20000 <= cp <= 0x2A6DF
-        or 0x2A700 <= cp <= 0x2CEAF
-        or 0xF900 <= cp <= 0xFAFF
-        or 0x2F800 <= cp <= 0x2FA1F
-    )
 
 
 def _check_tokenizer(tokenizer: Any) -> None:
@@ -238,16 +227,15 @@ def write_chinese_ref(path: str | os.PathLike[str], refs: Iterable[Sequence[int]
 
 
 def read_chinese_ref(path: str | os.PathLike[str]) -> list[list[int]]:
-    """Read a ``chinese_ref`` file; a bad line raises ``DataError`` naming file:line."""
+    """Read a ``chinese_ref`` file; a bad line (or one that is not UTF-8) raises ``DataError`` naming file:line."""
     path = Path(path)
     refs = []
-    with path.open(encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, start=1):
-            try:
-                ref = json.loads(line)
-            except json.JSONDecodeError:
-                raise DataError(f"{path}:{lineno}: not a JSON list of positions: {line.strip()[:40]!r}") from None
-            if not isinstance(ref, list) or not all(isinstance(p, int) and p >= 0 for p in ref):
-                raise DataError(f"{path}:{lineno}: expected a JSON list of non-negative integers")
-            refs.append(ref)
+    for lineno, line in read_lines(path):
+        try:
+            ref = json.loads(line)
+        except json.JSONDecodeError:
+            raise DataError(f"{path}:{lineno}: not a JSON list of positions: {line.strip()[:40]!r}") from None
+        if not isinstance(ref, list) or not all(isinstance(p, int) and p >= 0 for p in ref):
+            raise DataError(f"{path}:{lineno}: expected a JSON list of non-negative integers")
+        refs.append(ref)
     return refs

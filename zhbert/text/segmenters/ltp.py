@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, MissingExtraError, MissingFileError, UsageError
-from .segment import Segmenter, split_long_text
+from ...errors import DataError, MissingExtraError, MissingFileError, UsageError
+from .base import Segmenter, split_long_text
 
 __all__ = ["LtpSegmenter"]
 
