@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from ..mlm.preview import mask_preview
     from ..models.loading import load_pretrained
     from ..resources import BERT_BASE_CHINESE_DIR
-    from ..text.segment import get_segmenter
+    from ..text import get_segmenter
 
     tokenizer = load_pretrained(AutoTokenizer, args.tokenizer or str(BERT_BASE_CHINESE_DIR))
     segmenter = get_segmenter(args.segmenter, user_dict=args.user_dict, ltp_model=args.ltp_model)

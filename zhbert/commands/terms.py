@@ -46,7 +46,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from ..data.texts import CorpusLines
-    from ..text.terms import discover_terms, write_user_dict
+    from ..terms import discover_terms, write_user_dict
 
     output = Path(args.output)
     if output.suffix.lower() == ".tsv":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError, MissingFileError, UsageError
-from ..text.files import decode_line
+from ..text.files import nonblank_lines, read_lines
 from .classification import read_cls_file
 
 __all__ = ["CorpusLines", "TextsToLabel", "read_texts"]
@@ -63,13 +63,11 @@ def read_texts(path: str | os.PathLike[str], text_column: str | None = None) -> 
             f"{file}: unknown suffix {suffix!r}; expected .txt (one text per line), .csv, .tsv, .jsonl or .json"
         )
     texts, blank = [], 0
-    with file.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            line = decode_line(raw, file, lineno).rstrip("\r\n")
-            if line.strip():
-                texts.append(line)
-            else:
-                blank += 1
+    for _, line in read_lines(file):
+        if line.strip():
+            texts.append(line)
+        else:
+            blank += 1
     return TextsToLabel(texts, None, blank)
 
 
@@ -95,10 +93,6 @@ class CorpusLines:
         self.count = 0
 
     def __iter__(self) -> Iterator[str]:
-        for path in self.paths:
-            with open(path, "rb") as handle:
-                for lineno, raw in enumerate(handle, start=1):
-                    line = decode_line(raw, path, lineno).rstrip("\r\n")
-                    if line.strip():
-                        self.count += 1
-                        yield line
+        for line in nonblank_lines(self.paths):
+            self.count += 1
+            yield line
