@@ -14,8 +14,8 @@ from wwm_pretrain.run import parse_args
 from zhbert import EntityTagger, MaskFiller, TextClassifier, WholeWordMaskCollator
 from zhbert.cli import main as zhbert_main
 from zhbert.errors import UsageError
-from zhbert.finetune import FinetuneArguments, PrecisionTrainingArguments
-from zhbert.models import add_crf, bf16_supported, cpu_bf16_supported, resolve_dtype
+from zhbert.finetune import FinetuneArguments
+from zhbert.models import PrecisionTrainingArguments, add_crf, bf16_supported, cpu_bf16_supported, resolve_dtype
 from zhbert.models.precision import CPU_BF16_ENV
 from zhbert.tagging import bioes_labels
 from zhbert.text import CharSegmenter, word_pieces, wwm_features

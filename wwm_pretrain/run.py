@@ -30,7 +30,7 @@ logger = logging.getLogger("wwm_pretrain")
 def build_parser() -> Any:
     """The parser of ``wwm-pretrain``'s flags: ``ModelArguments``, ``DataArguments`` and ``TrainingArguments``
     (whose ``--bf16`` default follows the hardware, see ``zhbert.models.precision``)."""
-    from zhbert.finetune.arguments import PrecisionTrainingArguments
+    from zhbert.models import PrecisionTrainingArguments
 
     return dataclass_parser([ModelArguments, DataArguments, PrecisionTrainingArguments], "wwm-pretrain")
 
