@@ -24,8 +24,8 @@ from transformers import (
 
 from zhbert import EntityTagger
 from zhbert.data import read_ner_file
-from zhbert.finetune import PrecisionTrainingArguments, ner_features, ner_metrics
-from zhbert.models import add_crf
+from zhbert.finetune import ner_features, ner_metrics
+from zhbert.models import PrecisionTrainingArguments, add_crf
 from zhbert.tagging import scheme_prefixes
 
 

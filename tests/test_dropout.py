@@ -15,8 +15,7 @@ from torch import nn
 from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification
 
 from zhbert.errors import UsageError
-from zhbert.finetune.arguments import PrecisionTrainingArguments
-from zhbert.models import FastDropout, fast_dropout, use_fast_dropout, uses_fast_dropout
+from zhbert.models import FastDropout, PrecisionTrainingArguments, fast_dropout, use_fast_dropout, uses_fast_dropout
 from zhbert.models.dropout import FAST_DROPOUT_ATTENTION, keep_mask, quantized_p
 
 from .conftest import TEST_DATA

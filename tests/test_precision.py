@@ -14,8 +14,8 @@ from wwm_pretrain.run import parse_args
 from zhbert import EntityTagger, MaskFiller, TextClassifier, WholeWordMaskCollator
 from zhbert.cli import main as zhbert_main
 from zhbert.errors import UsageError
-from zhbert.finetune import FinetuneArguments, PrecisionTrainingArguments
-from zhbert.models import add_crf, bf16_supported, cpu_bf16_supported, resolve_dtype
+from zhbert.finetune import FinetuneArguments
+from zhbert.models import PrecisionTrainingArguments, add_crf, bf16_supported, cpu_bf16_supported, resolve_dtype
 from zhbert.models.precision import CPU_BF16_ENV
 from zhbert.tagging import bioes_labels
 from zhbert.text import CharSegmenter, word_pieces, wwm_features
@@ -61,6 +61,9 @@ def test_resolve_dtype(monkeypatch):
             resolve_dtype(bad, "cpu")
 
 
+PRETRAIN_DATA = ["--model_name_or_path", "m", "--train_file", "corpus.txt"]  # what wwm-pretrain requires
+
+
 @pytest.mark.parametrize(
     ("env", "flag", "expected"),
     [("1", None, True), ("0", None, False), ("1", "false", False), ("0", "true", True)],
@@ -68,7 +71,7 @@ def test_resolve_dtype(monkeypatch):
 def test_training_default_follows_the_cpu_and_the_flag_overrides(monkeypatch, tmp_path, env, flag, expected):
     monkeypatch.setenv(CPU_BF16_ENV, env)
     extra = ["--bf16", flag] if flag else []
-    _, _, args = parse_args(["--output_dir", str(tmp_path), "--use_cpu", "true", *extra])
+    _, _, args = parse_args([*PRETRAIN_DATA, "--output_dir", str(tmp_path), "--use_cpu", "true", *extra])
     assert isinstance(args, PrecisionTrainingArguments) and args.bf16 is expected
     assert FinetuneArguments(output_dir=str(tmp_path), use_cpu=True, bf16=None if flag is None else expected).bf16 is (
         expected
@@ -83,7 +86,7 @@ def test_bf16_without_a_gpu_trains_on_the_cpu_without_being_told(monkeypatch, tm
     monkeypatch.setenv(CPU_BF16_ENV, env)
     args = PrecisionTrainingArguments(output_dir=str(tmp_path), bf16=flag)
     assert args.bf16 is True and args.use_cpu is True
-    _, _, parsed = parse_args(["--output_dir", str(tmp_path), *(["--bf16", "true"] if flag else [])])
+    _, _, parsed = parse_args([*PRETRAIN_DATA, "--output_dir", str(tmp_path), *(["--bf16", "true"] if flag else [])])
     assert parsed.bf16 is True and parsed.use_cpu is True
     monkeypatch.setenv(CPU_BF16_ENV, "0")
     assert PrecisionTrainingArguments(output_dir=str(tmp_path)).use_cpu is False

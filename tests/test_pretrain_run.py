@@ -136,7 +136,7 @@ def test_full_size_configs_train_two_steps(name, law_txt, tmp_path, caplog):
         ("folder", [], "not a saved `datasets` directory"),
         ("good", ["--segmenter", "ltp", "--ltp_model", "NOT_A_MODEL"], "not an LTP model directory"),
         ("good", ["--max_seq_length", "1024"], "over the model's 512 positions"),
-        ("good", ["--streaming", "true"], "--streaming needs --max_steps"),
+        ("good", ["--streaming", "true"], "streaming needs max_steps (a stream has no length) (see --max_steps)"),
         ("good", ["--user_dict", "MISSING.txt"], "user dictionary not found"),
     ],
 )
@@ -184,7 +184,9 @@ def test_json_arguments_and_existing_checkpoints(tiny_config_dir, law_txt, tmp_p
     assert (out / "checkpoint-2" / "zhbert-checkpoint-complete.json").is_file()
     # Running again into the same directory is refused until the user says to resume.
     assert main([str(path)]) == 2
-    assert "pass --resume_from_checkpoint latest" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "set resume_from_checkpoint to 'latest' to continue that run" in err
+    assert err.strip().endswith("(see --resume_from_checkpoint)")
 
 
 def test_cloze_test_uses_its_own_masks_with_persistent_workers(tiny_config_dir, law_txt, tmp_path):

@@ -328,6 +328,6 @@ def test_wwm_pretrain_with_auto_dictionary(tiny_config_dir, small_law_txt, tmp_p
     assert pretrain_main(bad) == 2
     err = capsys.readouterr().err.strip()
     assert err == (
-        "wwm-pretrain: error: --user_dict auto discovers a dictionary for jieba; --segmenter char cannot use it "
+        "wwm-pretrain: error: user_dict auto discovers a dictionary for jieba; the char segmenter cannot use it "
         "(see --user_dict)"
     )

@@ -90,7 +90,8 @@ def test_pretraining_from_scratch_sizes_the_embedding_to_the_pruned_vocab(pruned
     assert "'fastest' is not an attention implementation" in err and "(see --attn_implementation)" in err
     on_checkpoint = ["--model_name_or_path", str(tmp_path / "out"), *bad[2:], "--position_init", "sinusoidal"]
     assert pretrain_main(on_checkpoint) == 2
-    assert "--position_init applies to training from scratch" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "position_init applies to training from scratch (config_name)" in err and "(see --position_init)" in err
 
 
 def test_sinusoidal_positions_are_sines_and_cosines_at_the_initializer_scale():

@@ -1,9 +1,23 @@
-"""Command-line arguments of ``wwm-pretrain``: the flag names of transformers' ``run_mlm.py`` where they overlap,
-plus the segmenter, user dictionary, LTP model and n-gram options of whole-word masking."""
+"""The arguments of ``wwm-pretrain``: the names of transformers' ``run_mlm.py`` where they overlap, plus the
+segmenter, user dictionary, LTP model and n-gram options of whole-word masking.
+
+Each dataclass checks its own values when it is built (``UsageError`` naming the argument), whether from flags,
+one JSON file or Python; ``check_arguments`` checks what needs two of them together. What needs the model or
+the files (positions, the tokenizer, the corpus) is checked when they are loaded.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from zhbert.errors import UsageError
+
+__all__ = ["AUTO_USER_DICT", "DataArguments", "ModelArguments", "check_arguments"]
+
+AUTO_USER_DICT = "auto"  # the user_dict value that discovers the dictionary from the corpus
+POSITION_INITS = ("random", "sinusoidal")
+MIN_SEQ_LENGTH = 8
 
 
 @dataclass
@@ -38,7 +52,7 @@ class ModelArguments:
             "help": "From scratch only: how absolute position embeddings start, 'random' (BERT's) or 'sinusoidal' "
             "(the Transformer's sines and cosines at BERT's scale; still learned). Sinusoidal starts left the "
             "frequent-character plateau several times sooner in the demo base's pilot.",
-            "choices": ["random", "sinusoidal"],
+            "choices": list(POSITION_INITS),
         },
     )
     mlm_head_warmup_steps: int = field(
@@ -48,6 +62,24 @@ class ModelArguments:
             "(for checkpoints whose head is untrained or missing)."
         },
     )
+
+    def __post_init__(self) -> None:
+        if not self.model_name_or_path and not (self.config_name and self.tokenizer_name):
+            raise UsageError(
+                "give model_name_or_path, or config_name and tokenizer_name to train from scratch",
+                argument="model_name_or_path",
+            )
+        if self.position_init not in POSITION_INITS:
+            raise UsageError(
+                f"position_init must be one of {', '.join(POSITION_INITS)}, got {self.position_init!r}",
+                argument="position_init",
+            )
+        if self.model_name_or_path and self.position_init != "random":
+            raise UsageError(
+                "position_init applies to training from scratch (config_name), not to a checkpoint",
+                argument="position_init",
+            )
+        _check_whole(self, "mlm_head_warmup_steps", 0)
 
 
 @dataclass
@@ -109,3 +141,58 @@ class DataArguments:
             "OUTPUT_DIR/batch_hashes-rank<N>.txt, to check data order across resumes and processes."
         },
     )
+
+    def __post_init__(self) -> None:
+        if not self.train_file:
+            raise UsageError("give a training corpus (train_file)", argument="train_file")
+        if not 0 <= self.validation_split_percentage < 100:
+            raise UsageError(
+                f"validation_split_percentage must lie in [0, 100), got {self.validation_split_percentage}",
+                argument="validation_split_percentage",
+            )
+        if self.max_seq_length < MIN_SEQ_LENGTH:
+            raise UsageError(
+                f"max_seq_length {self.max_seq_length} is too small (at least {MIN_SEQ_LENGTH})",
+                argument="max_seq_length",
+            )
+        if not 0.0 < self.mlm_probability < 1.0:
+            raise UsageError(
+                f"mlm_probability must be in (0, 1), got {self.mlm_probability}", argument="mlm_probability"
+            )
+        _check_whole(self, "max_ngram", 1)
+        if self.max_train_samples is not None:
+            _check_whole(self, "max_train_samples", 1)
+        if self.user_dict == AUTO_USER_DICT:
+            self._check_auto_user_dict()
+
+    def _check_auto_user_dict(self) -> None:
+        if self.segmenter != "jieba":
+            raise UsageError(
+                f"user_dict auto discovers a dictionary for jieba; the {self.segmenter} segmenter cannot use it",
+                argument="user_dict",
+            )
+        if self.streaming:
+            raise UsageError(
+                "user_dict auto keeps its terms with the prepared corpus, and streaming prepares none: run "
+                "`zhbert terms` on the corpus and give the file instead",
+                argument="user_dict",
+            )
+        for name, low, high in (("terms_min_count", 1, None), ("terms_max_len", 2, 32), ("terms_top", 1, None)):
+            if name != "terms_top" or self.terms_top is not None:
+                _check_whole(self, name, low, high)
+
+
+def _check_whole(args: Any, name: str, low: int, high: int | None = None) -> None:
+    value = getattr(args, name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
+        raise UsageError(f"{name} must be a whole number >= {low}, got {value!r}", argument=name)
+
+
+def check_arguments(model_args: ModelArguments, data_args: DataArguments, training_args: Any) -> None:
+    """Check what the three argument dataclasses of a pretraining run decide together.
+
+    Raises:
+        UsageError: a streamed corpus without ``training_args.max_steps`` (a stream has no length).
+    """
+    if data_args.streaming and training_args.max_steps <= 0:
+        raise UsageError("streaming needs max_steps (a stream has no length)", argument="max_steps")

@@ -1,5 +1,5 @@
-"""The masked-LM model for continued pretraining: loss computed only at masked positions, and checks of the
-MLM head.
+"""The masked-LM model for continued pretraining: loaded from a checkpoint or built from a config, its loss
+computed only at masked positions, and checks of the MLM head.
 
 ``with_sparse_mlm_loss(model)`` makes a ``*ForMaskedLM`` gather the hidden states of masked tokens before the
 vocabulary projection: a batch of B x T tokens with 15% masked projects 0.15 * B * T rows instead of B * T. The
@@ -9,6 +9,7 @@ is saved is a plain checkpoint that ``AutoModelForMaskedLM`` loads.
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -16,17 +17,24 @@ import torch
 from torch import nn
 from transformers.modeling_outputs import MaskedLMOutput
 
-from zhbert.models import mix_in
+from zhbert.errors import UsageError
+from zhbert.models import load_pretrained, mix_in
+
+from .arguments import ModelArguments
 
 __all__ = [
+    "check_positions",
     "head_parameters",
     "init_sinusoidal_positions",
+    "load_model",
+    "load_tokenizer",
     "masked_cross_entropy",
     "mlm_head",
     "mlm_head_quality",
     "with_sparse_mlm_loss",
 ]
 
+logger = logging.getLogger("wwm_pretrain")  # the run's messages, under one name
 # Rows of logits in float32 at a time. 32 rows of a 21,128-entry vocabulary are 2.7 MB, which stay in cache;
 # (M, V) float32 buffers of tens of MB are fresh memory on every step. Measured on a 2-core CPU, 600 bf16 rows:
 # 9 ms for forward and backward against 50 ms for F.cross_entropy(logits.float()); 256-row chunks take 50 ms.
@@ -40,6 +48,90 @@ def mlm_head(model: nn.Module) -> nn.Module:
         if isinstance(head, nn.Module):
             return head
     raise ValueError(f"{type(model).__name__} has no MLM head named 'cls' or 'lm_head'")
+
+
+def load_tokenizer(model_args: ModelArguments) -> Any:
+    """The fast tokenizer of ``tokenizer_name``, else of ``model_name_or_path`` (whole-word masking needs its
+    offsets)."""
+    from transformers import AutoTokenizer
+
+    name = model_args.tokenizer_name or model_args.model_name_or_path
+    assert name is not None  # ModelArguments requires one of them
+    tokenizer = load_pretrained(AutoTokenizer, name, cache_dir=model_args.cache_dir)
+    if not tokenizer.is_fast:
+        raise UsageError(
+            f"{name}: whole-word masking needs a fast tokenizer (tokenizer.json or vocab.txt)",
+            argument="tokenizer_name" if model_args.tokenizer_name else "model_name_or_path",
+        )
+    return tokenizer
+
+
+def load_model(model_args: ModelArguments, tokenizer: Any) -> tuple[Any, bool]:
+    """The model, and whether its MLM head came from the checkpoint."""
+    attention = {"attn_implementation": model_args.attn_implementation} if model_args.attn_implementation else {}
+    try:
+        return _build_model(model_args, tokenizer, attention)
+    except ValueError as err:
+        if attention and "attn" in str(err) and not isinstance(err, UsageError):
+            raise UsageError(
+                f"{model_args.attn_implementation!r} is not an attention implementation transformers knows here "
+                "(eager, sdpa, ...)",
+                argument="attn_implementation",
+            ) from None
+        raise
+
+
+def _build_model(model_args: ModelArguments, tokenizer: Any, attention: dict[str, str]) -> tuple[Any, bool]:
+    from transformers import AutoConfig, AutoModelForMaskedLM
+
+    if model_args.model_name_or_path:
+        model, info = load_pretrained(
+            AutoModelForMaskedLM,
+            model_args.model_name_or_path,
+            cache_dir=model_args.cache_dir,
+            output_loading_info=True,
+            **attention,
+        )
+        missing = [k for k in info.get("missing_keys", []) if k.startswith(("cls.", "lm_head."))]
+        if missing:
+            logger.warning(
+                "%s has no trained MLM head (missing: %s); it starts from random weights. "
+                "Consider mlm_head_warmup_steps.",
+                model_args.model_name_or_path,
+                ", ".join(sorted(missing)[:4]),
+            )
+        return model, not missing
+    assert model_args.config_name is not None  # ModelArguments requires it without a checkpoint
+    config = load_pretrained(AutoConfig, model_args.config_name, cache_dir=model_args.cache_dir)
+    if model_args.config_overrides:
+        try:
+            config.update_from_string(model_args.config_overrides)
+        except ValueError as err:
+            raise UsageError(f"config_overrides: {err}", argument="config_overrides") from None
+    overridden = {item.split("=", 1)[0].strip() for item in (model_args.config_overrides or "").split(",")}
+    if "vocab_size" not in overridden:
+        config.vocab_size = len(tokenizer)  # a pruned vocabulary gets an embedding of its own size
+    if config.vocab_size < len(tokenizer):
+        raise UsageError(
+            f"the config's vocab_size {config.vocab_size} is smaller than the tokenizer's {len(tokenizer)}",
+            argument="config_overrides",
+        )
+    logger.info("Training from scratch: %s", config.to_json_string(use_diff=True).replace("\n", " "))
+    model = AutoModelForMaskedLM.from_config(config, **attention)
+    if model_args.position_init == "sinusoidal":
+        init_sinusoidal_positions(model)
+    return model, False
+
+
+def check_positions(max_seq_length: int, model: nn.Module) -> None:
+    """``max_seq_length`` must fit the model's absolute positions."""
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if positions is not None and max_seq_length > positions:
+        raise UsageError(
+            f"max_seq_length {max_seq_length} is over the model's {positions} positions "
+            f"(max_position_embeddings); use at most {positions}",
+            argument="max_seq_length",
+        )
 
 
 @torch.no_grad()

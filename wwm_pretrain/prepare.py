@@ -27,15 +27,14 @@ import datasets
 from zhbert.errors import MissingFileError, UsageError
 from zhbert.text import JiebaSegmenter, Segmenter
 
-from .arguments import DataArguments
+from .arguments import AUTO_USER_DICT, DataArguments
 from .corpus import CorpusError, check_corpus, corpus_fingerprint, is_validation_unit, iter_units, pack_units
 
-__all__ = ["AUTO_USER_DICT", "TERMS_FILE", "PreparedCorpus", "default_cache_root", "prepare_corpus"]
+__all__ = ["TERMS_FILE", "PreparedCorpus", "default_cache_root", "prepare_corpus"]
 
 logger = logging.getLogger(__name__)
 FORMAT_VERSION = 2
 MAP_BATCH_UNITS = 16
-AUTO_USER_DICT = "auto"  # the user_dict value that discovers the dictionary from the corpus
 TERMS_FILE = "terms.txt"
 TERMS_METHOD = 2  # raise when discover_terms changes what it finds: prepared corpora of older terms are not reused
 
@@ -85,7 +84,8 @@ def _packer(tokenizer: Any, segmenter: Segmenter, max_seq_length: int) -> Callab
     return pack
 
 
-def _check_auto(args: DataArguments, segmenter: Segmenter) -> None:
+def _check_auto(segmenter: Segmenter) -> None:
+    """The segmenter given with ``user_dict="auto"`` (the arguments check the rest when they are built)."""
     if not isinstance(segmenter, JiebaSegmenter):
         raise UsageError(
             f"user_dict auto discovers a dictionary for jieba; the {segmenter.name} segmenter cannot use it",
@@ -93,18 +93,6 @@ def _check_auto(args: DataArguments, segmenter: Segmenter) -> None:
         )
     if segmenter.user_words():
         raise UsageError("with user_dict auto, give a jieba segmenter without a dictionary", argument="user_dict")
-    if args.streaming:
-        raise UsageError(
-            "user_dict auto keeps its terms with the prepared corpus, and streaming prepares none: run "
-            "`zhbert terms` on the corpus and give the file instead",
-            argument="user_dict",
-        )
-    for name, low, high in (("terms_min_count", 1, None), ("terms_max_len", 2, 32), ("terms_top", 1, None)):
-        value = getattr(args, name)
-        if value is None and name == "terms_top":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
-            raise UsageError(f"{name} must be a whole number >= {low}, got {value!r}", argument=name)
 
 
 def _discover_dictionary(args: DataArguments, units: list[str], segmenter: JiebaSegmenter, work: Path) -> Segmenter:
@@ -145,13 +133,17 @@ def _split_units(args: DataArguments) -> tuple[list[str], list[str]]:
     if not any(chosen):
         if len(units) < 2:
             raise CorpusError(
-                f"{args.train_file} has one document: give --validation_file or --validation_split_percentage 0"
+                f"{args.train_file} has one document: give validation_file, or set validation_split_percentage to 0",
+                argument="validation_split_percentage",
             )
         chosen[-1] = True
     train = [u for u, c in zip(units, chosen, strict=True) if not c]
     held_out = [u for u, c in zip(units, chosen, strict=True) if c]
     if not train:
-        raise CorpusError(f"{args.train_file}: every document went to validation; lower --validation_split_percentage")
+        raise CorpusError(
+            f"{args.train_file}: every document went to validation; lower validation_split_percentage",
+            argument="validation_split_percentage",
+        )
     return train, held_out
 
 
@@ -181,13 +173,14 @@ def prepare_corpus(
     """Prepared train and validation blocks: columns ``input_ids``, ``attention_mask``, ``token_type_ids``,
     ``word_ids`` and ``idx`` (the block's row, which seeds its masking)."""
     if not args.train_file:
-        raise CorpusError("give a training corpus with --train_file")
-    for path in (args.train_file, args.validation_file):
+        raise UsageError("give a training corpus (train_file)", argument="train_file")
+    for name in ("train_file", "validation_file"):
+        path = getattr(args, name)
         if path and not Path(path).exists():
-            raise MissingFileError(f"corpus not found: {path}")
+            raise MissingFileError(f"corpus not found: {path}", argument=name)
     auto = args.user_dict == AUTO_USER_DICT
     if auto:
-        _check_auto(args, segmenter)
+        _check_auto(segmenter)
     if args.streaming:
         return _prepare_streaming(args, tokenizer, segmenter)
     root = Path(args.prepared_cache_dir) if args.prepared_cache_dir else default_cache_root()

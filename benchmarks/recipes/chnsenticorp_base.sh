@@ -11,8 +11,9 @@
 #       first one epoch on the other-domain reviews of chnsenticorp.sh's first stage (online_shopping_10_cats
 #       without hotels, and waimai_10k; any review also in ChnSentiCorp left out), then ChnSentiCorp
 #   DAPT_STEPS=N bash benchmarks/recipes/chnsenticorp_base.sh ...
-#       first continue pretraining the base for N steps (wwm-pretrain, jieba whole-word masking, bf16 where the
-#       CPU has it) on review text: those other-domain reviews and ChnSentiCorp's training part, no labels
+#       first continue pretraining the base for N steps (wwm-pretrain with pretrain_reviews.json: jieba whole-word
+#       masking, bf16 where the CPU has it) on review text: those other-domain reviews and ChnSentiCorp's
+#       training part, no labels
 #   EPOCHS, PATIENCE and EXTRA_ARGS change the ChnSentiCorp stage (defaults 4, 2 and nothing)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -28,10 +29,8 @@ if [ -n "${DAPT_STEPS:-}" ]; then
     START=$OUT-dapt
     rm -rf "$START"
     $PY benchmarks/recipes/sentiment_transfer_data.py "$SHARED" "$OUT-reviews.csv" "$OUT-reviews.txt" >&2
-    $PY -m wwm_pretrain --model_name_or_path "$BASE" --train_file "$OUT-reviews.txt" --segmenter jieba \
-        --max_seq_length 128 --per_device_train_batch_size 64 --learning_rate 3e-4 --warmup_steps 100 \
-        --weight_decay 0.01 --adam_beta2 0.98 --max_steps "$DAPT_STEPS" --save_steps 500 --save_total_limit 1 \
-        --logging_steps 50 --seed 0 --report_to none --disable_tqdm true --output_dir "$START" >"$START.log" 2>&1
+    $PY -m wwm_pretrain benchmarks/recipes/pretrain_reviews.json --model_name_or_path "$BASE" \
+        --train_file "$OUT-reviews.txt" --max_steps "$DAPT_STEPS" --output_dir "$START" >"$START.log" 2>&1
 fi
 if [ -n "${OTHER_DOMAINS:-}" ]; then
     FROM=$START

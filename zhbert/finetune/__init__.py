@@ -3,7 +3,8 @@ the arguments; the ``Trainer`` that evaluates through the Python API; metrics; a
 
 from __future__ import annotations
 
-from .arguments import FinetuneArguments, PrecisionTrainingArguments, TaskArguments
+from ..models.training_args import PrecisionTrainingArguments  # also importable from here
+from .arguments import FinetuneArguments, TaskArguments
 from .classification import ClassificationTask
 from .features import ner_features, word_spans
 from .metrics import classification_metrics, ner_metrics

@@ -1,6 +1,6 @@
 """Models: the CRF head for token classifiers and its loading, a fast inference forward pass for stock BERT
-heads, loading with clear errors, the choice of float type (bf16 or float32), a cheaper dropout for training on
-CPUs, and the mix-in helper that keeps saved checkpoints plain.
+heads, loading with clear errors, the choice of float type (bf16 or float32) and the training arguments that
+follow it, a cheaper dropout for training on CPUs, and the mix-in helper that keeps saved checkpoints plain.
 
 Names are imported on first use: ``zhbert.models.loading`` checks a model path without importing torch, so a
 mistyped path fails in a moment.
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .loading import fit_tokenizer_length, load_pretrained
     from .mixin import mix_in
     from .precision import bf16_supported, cpu_bf16_supported, resolve_dtype
+    from .training_args import PrecisionTrainingArguments
 
 _EXPORTS = {
     "CrfLoss": "crf_head",
@@ -35,6 +36,7 @@ _EXPORTS = {
     "bf16_supported": "precision",
     "cpu_bf16_supported": "precision",
     "resolve_dtype": "precision",
+    "PrecisionTrainingArguments": "training_args",
 }
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "DropoutSwap",
     "FastBert",
     "FastDropout",
+    "PrecisionTrainingArguments",
     "add_crf",
     "bf16_supported",
     "cpu_bf16_supported",
