@@ -220,7 +220,7 @@ def seen():
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_zhbert_train_uses_it_when_enabled(enabled, seen, tiny_mlm_dir, tmp_path):
-    from zhbert.cli import main
+    from zhbert.commands import main
 
     args = [
         "train", "ner", "--model_name_or_path", str(tiny_mlm_dir), "--train_file",

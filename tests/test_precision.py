@@ -12,7 +12,7 @@ from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification, 
 from wwm_pretrain.model import with_sparse_mlm_loss
 from wwm_pretrain.run import parse_args
 from zhbert import EntityTagger, MaskFiller, TextClassifier, WholeWordMaskCollator
-from zhbert.cli import main as zhbert_main
+from zhbert.commands import main as zhbert_main
 from zhbert.errors import UsageError
 from zhbert.finetune import FinetuneArguments
 from zhbert.models import PrecisionTrainingArguments, add_crf, bf16_supported, cpu_bf16_supported, resolve_dtype

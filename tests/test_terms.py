@@ -14,7 +14,7 @@ import pytest
 from wwm_pretrain.arguments import DataArguments
 from wwm_pretrain.prepare import prepare_corpus
 from wwm_pretrain.run import main as pretrain_main
-from zhbert.cli import main
+from zhbert.commands import main
 from zhbert.errors import ArgumentTypeError, UsageError
 from zhbert.terms import Term, discover_terms, function_characters, known_words, write_user_dict
 from zhbert.text import CharSegmenter, JiebaSegmenter, read_user_dict

@@ -3,7 +3,7 @@ tokenize and pack through ``datasets.map`` (multi-process), and save the result 
 what changes the output: the corpus bytes, the split, the segmenter (with its dictionary), the tokenizer and
 ``max_seq_length``. Anything else (learning rate, worker count, ...) reuses the cache.
 
-With ``user_dict="auto"`` the jieba dictionary is discovered from the training units (``zhbert.text.terms``)
+With ``user_dict="auto"`` the jieba dictionary is discovered from the training units (``zhbert.terms``)
 before segmenting, and saved as ``terms.txt`` (and ``terms.tsv``) in the cache folder; the key then covers the
 discovery settings in place of the dictionary, which they determine together with the corpus and the split.
 """
@@ -25,7 +25,7 @@ from typing import Any
 import datasets
 
 from zhbert.errors import MissingFileError, UsageError
-from zhbert.text import JiebaSegmenter, Segmenter
+from zhbert.text import JiebaSegmenter, Segmenter, zhbert_home
 
 from .arguments import AUTO_USER_DICT, DataArguments
 from .corpus import CorpusError, check_corpus, corpus_fingerprint, is_validation_unit, iter_units, pack_units
@@ -49,7 +49,8 @@ class PreparedCorpus:
 
 
 def default_cache_root() -> Path:
-    return Path(os.environ.get("ZHBERT_HOME", Path.home() / ".cache" / "zhbert")) / "datasets"
+    """Where prepared corpora are cached by default: ``$ZHBERT_HOME/datasets``."""
+    return zhbert_home("datasets")
 
 
 def _tokenizer_fingerprint(tokenizer: Any) -> str:
@@ -97,7 +98,7 @@ def _check_auto(segmenter: Segmenter) -> None:
 
 def _discover_dictionary(args: DataArguments, units: list[str], segmenter: JiebaSegmenter, work: Path) -> Segmenter:
     """Find the training units' terms, save them in ``work`` and return the segmenter that uses them."""
-    from zhbert.text import discover_terms, write_user_dict
+    from zhbert.terms import discover_terms, write_user_dict
 
     terms = discover_terms(
         (paragraph for unit in units for paragraph in unit.split("\n")),
