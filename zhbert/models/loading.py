@@ -19,16 +19,18 @@ def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) ->
     """``loader.from_pretrained(path, **kwargs)`` (a transformers ``Auto*`` class, say), with user errors raised
     as ``MissingFileError`` (no such folder, and no such hub model) or ``DataError`` (a folder that holds no
     usable checkpoint). A path that does not exist fails at once (``model_source``), without hub retries.
+    With ``output_loading_info=True`` a model class returns ``(model, info)``, as transformers does.
     """
     name = str(path)
     source = model_source(name, cache_dir=kwargs.get("cache_dir"))
+    want_info = kwargs.pop("output_loading_info", False)
     try:
         if not _is_model_class(loader):
             return loader.from_pretrained(source, **kwargs)
         with _load_report_held():
             model, info = loader.from_pretrained(source, output_loading_info=True, **kwargs)
         _report_weights(model, info, name, resize_head=bool(kwargs.get("ignore_mismatched_sizes")))
-        return model
+        return (model, info) if want_info else model
     except OSError as err:
         reason = _first_line(err)
         if not Path(source).exists():
