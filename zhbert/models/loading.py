@@ -135,10 +135,16 @@ class _HoldLoadReport(logging.Filter):
 
 @contextmanager
 def _load_report_held() -> Iterator[_HoldLoadReport]:
-    """The load report held back; shown after all when the load fails (its error refers to the table)."""
+    """The load report held back, and the per-tensor "Loading weights" bar hidden (a model of this size loads in a
+    blink, and a bar on every call of a command is noise); the report is shown after all when the load fails (its
+    error refers to the table)."""
+    from transformers.utils import logging as hf_logging
+
     log = logging.getLogger("transformers.modeling_utils")
     held = _HoldLoadReport()
     log.addFilter(held)
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
     try:
         yield held
     except BaseException:
@@ -148,6 +154,8 @@ def _load_report_held() -> Iterator[_HoldLoadReport]:
         raise
     finally:
         log.removeFilter(held)
+        if bar:
+            hf_logging.enable_progress_bar()
 
 
 def _report_weights(model: Any, info: dict[str, Any], name: str, resize_head: bool = False) -> None:
