@@ -35,18 +35,17 @@ import platform
 import shutil
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .base_corpus import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT
+from wwm_pretrain.cloze import heldout_cloze
+from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT, squash
 
 __all__ = [
     "PRETRAIN_STAGES",
     "REVIEW_SETS",
     "build_release",
-    "heldout_cloze",
     "main",
     "pack_model",
     "pretrain_flags",
@@ -141,8 +140,6 @@ def write_review_splits(shared: Path, out: Path) -> dict[str, dict[str, int]]:
     from zhbert.data import read_cls_file, split_examples
     from zhbert.text.files import atomic_write
 
-    from .base_corpus import squash
-
     splits = {}
     for name, relative in REVIEW_SETS.items():
         examples_of_set = read_cls_file(shared / relative, text_column="review").examples
@@ -164,49 +161,6 @@ def write_review_splits(shared: Path, out: Path) -> dict[str, dict[str, int]]:
             writer.writerow(["label", "review"])
             writer.writerows(pairs)
     return counts
-
-
-def heldout_cloze(model_dir: Path, heldout: Path, *, seed: int = 0, batch_size: int = 64) -> dict[str, float]:
-    """Cloze test of a masked-language model on held-out text: 15% of the characters of 128-token blocks, each
-    replaced by [MASK] alone (no kept or random tokens). Returns the accuracy, the loss, the number of masked
-    positions, and the accuracy of always answering the commonest masked character (a unigram guesser's best)."""
-    import torch
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
-
-    from wwm_pretrain.corpus import pack_units
-    from wwm_pretrain.model import mlm_head_quality
-    from zhbert.mlm import WholeWordMaskCollator
-    from zhbert.text import CharSegmenter
-
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForMaskedLM.from_pretrained(str(model_dir), dtype=torch.float32).eval()
-    units = [doc for doc in heldout.read_text(encoding="utf-8").split("\n\n") if doc.strip()]
-    packed = pack_units(units, tokenizer, CharSegmenter(), 128)
-    columns = list(packed.values())
-    rows = [{**{k: c[i] for k, c in zip(packed, columns, strict=True)}, "idx": i} for i in range(len(columns[0]))]
-    collator = WholeWordMaskCollator(
-        tokenizer, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True, seed=seed
-    )
-    correct = loss = 0.0
-    masked = 0
-    targets: Counter[int] = Counter()
-    for start in range(0, len(rows), batch_size):
-        batch = collator(rows[start : start + batch_size])
-        labels = batch["labels"][batch["labels"] != -100]
-        if not labels.numel():
-            continue
-        batch_loss, accuracy = mlm_head_quality(model, batch)
-        correct += accuracy * labels.numel()
-        loss += batch_loss * labels.numel()
-        masked += labels.numel()
-        targets.update(labels.tolist())
-    commonest = targets.most_common(1)[0][1] if targets else 0
-    return {
-        "cloze_accuracy": correct / max(masked, 1),
-        "cloze_loss": loss / max(masked, 1),
-        "masked_positions": masked,
-        "commonest_character_accuracy": commonest / max(masked, 1),
-    }
 
 
 def _finetune(task: str, work: Path, name: str, data: dict[str, Any], training: dict[str, Any]) -> dict[str, float]:
