@@ -14,7 +14,6 @@ from zhbert.errors import MissingFileError, UsageError
 from zhbert_demo.release import (
     PRETRAIN_STAGES,
     REVIEW_SETS,
-    heldout_cloze,
     pack_model,
     pretrain_flags,
     restore_kept,
@@ -66,17 +65,6 @@ def test_training_reviews_shared_with_another_sets_dev_or_test_are_dropped(tmp_p
     assert sum(c["dropped_as_heldout"] for c in counts.values()) > 0
     assert len(parts["train"]) == sum(c["train"] for c in counts.values())
     assert len(parts["dev"]) == sum(c["dev"] for c in counts.values())
-
-
-def test_cloze_test_masks_single_characters_with_mask_only(tiny_mlm_dir, tmp_path, law_lines):
-    heldout = tmp_path / "heldout.txt"
-    heldout.write_text("\n".join(law_lines[:40]) + "\n\n" + "\n".join(law_lines[40:80]) + "\n", encoding="utf-8")
-    result = heldout_cloze(tiny_mlm_dir, heldout, batch_size=16)
-    characters = sum(len(line) for line in law_lines[:80])
-    assert 0.1 * characters < result["masked_positions"] < 0.2 * characters
-    assert 0.0 <= result["cloze_accuracy"] <= 1.0 and result["cloze_loss"] > 0
-    assert 0.0 < result["commonest_character_accuracy"] < 0.2
-    assert heldout_cloze(tiny_mlm_dir, heldout, batch_size=16) == result  # the masks follow the seed
 
 
 def test_packed_model_is_bf16_on_disk_and_float32_when_loaded(tiny_mlm_dir, tmp_path):
