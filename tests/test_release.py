@@ -122,8 +122,8 @@ def test_release_stages_are_valid_wwm_pretrain_flags(stage, tmp_path):
 
 
 def test_shipped_set_is_found_only_when_complete_and_its_manifest_is_shown(tmp_path, tiny_mlm_dir):
-    from zhbert_demo.app import describe_models
-    from zhbert_demo.models import DemoModelPaths, read_manifest
+    from zhbert_demo.manifest import describe_models, read_manifest
+    from zhbert_demo.model_set import DemoModelPaths
 
     assert DemoModelPaths.shipped(tmp_path) is None
     for name in ("mlm", "classifier", "tagger"):

@@ -37,6 +37,7 @@ import shutil
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,8 @@ from typing import Any
 from wwm_pretrain.cloze import heldout_cloze
 from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT, squash
 from wwm_pretrain.stages import Stages
+
+from .manifest import ModelSetManifest, file_hashes, finetune_figures
 
 __all__ = [
     "PRETRAIN_STAGES",
@@ -213,10 +216,6 @@ def _stage_figures(stage_metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {f"{s}_{k}": v for s, m in stage_metrics.items() for k, v in m.items() if k.startswith(wanted)}
 
 
-def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_", "train_runtime"))}
-
-
 def restore_kept(out: Path, work: Path, keep: Sequence[str], stages: Stages) -> tuple[dict[str, str], dict[str, Any]]:
     """Copy the models named in ``keep`` from the packed set at ``out`` into the work folder as finished steps
     (replacing what the work folder held there), each recorded in ``stages`` with its figures from the set's
@@ -260,7 +259,6 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
 
     from wwm_pretrain.vocab import count_tokens, prune_vocab, save_pruned_tokenizer
     from zhbert.resources import BERT_BASE_CHINESE_DIR
-    from zhbert.text.files import sha256_of_files
 
     from . import base_corpus
 
@@ -310,14 +308,13 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
     if not (staging / "mlm" / "pruned_vocab.json").is_file():  # a kept base brings its own
         shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")
     stage_metrics = {stage: stages.results[stage] for stage in PRETRAIN_STAGES}
-    manifest: dict[str, Any] = {
-        "name": "zhbert demo models",
-        "command": f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}"
+    manifest = ModelSetManifest(
+        name="zhbert demo models",
+        command=f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}"
         + (f" --keep {','.join(keep)}" if keep else ""),
-        "kept_from_earlier_build": kept,
-        "built": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, python {platform.python_version()}",
-        "data": {
+        built=time.strftime("%Y-%m-%d"),
+        machine=f"{platform.machine()}, python {platform.python_version()}",
+        data={
             "base_corpus": json.loads((corpus / "corpus.json").read_text(encoding="utf-8")),
             "vocabulary": json.loads((work / "vocab" / "pruned_vocab.json").read_text(encoding="utf-8"))["size"],
             "tagger": {"train_file": MSRA_TRAIN, **TAGGER_DATA},
@@ -327,7 +324,7 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
                 "counts": review_counts,
             },
         },
-        "models": {
+        models={
             "mlm": {"wwm-pretrain": {s: {k: v for k, v in PRETRAIN_STAGES[s].items()} for s in PRETRAIN_STAGES}},
             "tagger": {"zhbert train ner": {**TAGGER_DATA, **TAGGER_TRAINING}},
             "classifier": {
@@ -335,29 +332,28 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
                 "label_names": SENTIMENT_NAMES,
             },
         },
-        "metrics": {
+        metrics={
             "mlm": {**cloze, **_stage_figures(stage_metrics)},
-            "tagger": _scores(tagger),
-            "classifier": _scores(classifier),
+            "tagger": finetune_figures(tagger),
+            "classifier": finetune_figures(classifier),
         },
-        "seconds_of_the_last_invocation": round(time.perf_counter() - started),  # steps already done are skipped
-    }
+        extra={
+            "kept_from_earlier_build": kept,
+            "seconds_of_the_last_invocation": round(time.perf_counter() - started),  # steps done are skipped
+        },
+    )
     for name in kept:  # a kept model's data and flags are those of the build that trained it
         for key in KEPT_DATA[name]:
             if key in earlier.get("data", {}):
-                manifest["data"][key] = earlier["data"][key]
+                manifest.data[key] = earlier["data"][key]
         if name in earlier.get("models", {}):
-            manifest["models"][name] = earlier["models"][name]
-    manifest["files"] = {
-        str(path.relative_to(staging)): {"sha256": sha256_of_files([path]), "bytes": path.stat().st_size}
-        for path in sorted(staging.rglob("*"))
-        if path.is_file()
-    }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            manifest.models[name] = earlier["models"][name]
+    manifest = replace(manifest, files=file_hashes(staging))
+    manifest.write(staging)
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
-    return manifest
+    return manifest.to_json()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
