@@ -172,7 +172,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory) -> Path:
-    from zhbert_demo.models import build_demo_models
+    from zhbert_demo.model_set import build_demo_models
 
     home = tmp_path_factory.mktemp("zhbert-home")
     build_demo_models(home, quick=True)
@@ -181,8 +181,8 @@ def demo_home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def handlers(demo_home):
-    from zhbert_demo.app import load_handlers
-    from zhbert_demo.models import DEMO_TERMS, DemoModelPaths
+    from zhbert_demo.handlers import load_handlers
+    from zhbert_demo.model_set import DEMO_TERMS, DemoModelPaths
 
     # The models the server below serves with no model flags: the shipped set when there is one.
     paths = DemoModelPaths.shipped() or DemoModelPaths.complete(demo_home)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from zhbert_demo.base_corpus import build_base_corpus, law_key, main
+from wwm_pretrain.splits import law_key
+from zhbert_demo.base_corpus import build_base_corpus, main
 
 from .conftest import LAW_CORPUS, TEST_DATA
 

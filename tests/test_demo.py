@@ -5,6 +5,7 @@ The default set here is the seconds-long ``quick`` build of the same three steps
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -13,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from zhbert_demo.app import DEFAULT_MAX_CHARS, InputError, build_demo, build_parser, check_input
-from zhbert_demo.models import SET_NAME, DemoModelPaths, build_demo_models
+from zhbert_demo.app import build_parser
+from zhbert_demo.inputs import DEFAULT_MAX_CHARS, InputError, check_input
+from zhbert_demo.layout import build_demo
+from zhbert_demo.manifest import describe_models, read_manifest
+from zhbert_demo.model_set import SET_NAME, SHIPPED_MODELS_DIR, DemoModelPaths, build_demo_models
 
 from .conftest import REPO
 
@@ -47,6 +51,38 @@ def test_build_leaves_a_complete_set(demo_home):
         assert (root / part / "config.json").is_file() and (root / part / "tokenizer_config.json").is_file()
         assert not list((root / part).glob("checkpoint-*"))
     assert [p.name for p in demo_home.iterdir()] == [SET_NAME]  # no temporary folder left behind
+    # The shipped set's schema: every file hashed, dev and test figures for both fine-tunes, the cloze test.
+    assert set(manifest["files"]) == {
+        str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and p.name != "manifest.json"
+    }
+    for name, key in (("classifier", "accuracy"), ("tagger", "f1")):
+        assert {f"eval_{key}", f"test_{key}"} <= set(manifest["metrics"][name]), name
+    assert 0 <= manifest["metrics"]["mlm"]["cloze_accuracy"] <= 1 and manifest["metrics"]["mlm"]["masked_positions"]
+
+
+def test_a_built_set_and_the_shipped_set_show_the_same_figures_on_the_models_panel(demo_home):
+    built = describe_models(read_manifest(demo_home / SET_NAME))
+    shipped = describe_models(read_manifest(SHIPPED_MODELS_DIR))
+    if not shipped:
+        pytest.skip("this copy ships no model set (zhbert_demo/models)")
+    figure = re.compile(r"^- (.+): (held-out cloze accuracy|dev accuracy|held-out strict F1) (0\.\d{3}|1\.000)$")
+
+    def panel(text: str) -> dict[str, str]:
+        lines = [line for line in text.splitlines() if line.startswith("- ")]
+        assert len(lines) == 3 and "no figure recorded" not in text, text
+        found = [figure.match(line) for line in lines]
+        assert all(found), lines
+        return {m.group(1): m.group(2) for m in found if m}
+
+    assert (
+        panel(built)
+        == panel(shipped)
+        == {
+            "完形填空 / masked LM": "held-out cloze accuracy",
+            "文本分类 / sentiment": "dev accuracy",
+            "实体识别 / PER, LOC, ORG": "held-out strict F1",
+        }
+    )
 
 
 def test_complete_set_is_not_built_again(demo_home):

@@ -12,7 +12,7 @@ import pytest
 from wwm_pretrain.run import main as pretrain_main
 from zhbert.commands import main as zhbert_main
 from zhbert_demo.app import main as demo_main
-from zhbert_demo.models import main as build_main
+from zhbert_demo.model_set import main as build_main
 
 from .conftest import REPO
 

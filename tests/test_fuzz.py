@@ -151,7 +151,7 @@ def test_classifier_and_filler(tiny_mlm_dir, tiny_classifier_dir):
 
 
 def test_demo_handlers(handlers):
-    from zhbert_demo.app import InputError
+    from zhbert_demo.inputs import InputError
 
     calls = [
         handlers.classify,

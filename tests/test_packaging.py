@@ -36,7 +36,7 @@ def test_the_wheel(tmp_path):
     (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[zhbert.commands]" in text and "demo = zhbert_demo.app:main" in text
-    assert "build-demo-models = zhbert_demo.models:main" in text
+    assert "build-demo-models = zhbert_demo.model_set:main" in text
 
 
 def test_zhbert_demo_is_reached_through_its_entry_point():

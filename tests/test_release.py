@@ -10,11 +10,11 @@ from safetensors.torch import load_file
 from transformers import AutoModelForMaskedLM
 
 from wwm_pretrain.run import parse_args
+from wwm_pretrain.stages import Stages
 from zhbert.errors import MissingFileError, UsageError
 from zhbert_demo.release import (
     PRETRAIN_STAGES,
     REVIEW_SETS,
-    heldout_cloze,
     pack_model,
     pretrain_flags,
     restore_kept,
@@ -68,17 +68,6 @@ def test_training_reviews_shared_with_another_sets_dev_or_test_are_dropped(tmp_p
     assert len(parts["dev"]) == sum(c["dev"] for c in counts.values())
 
 
-def test_cloze_test_masks_single_characters_with_mask_only(tiny_mlm_dir, tmp_path, law_lines):
-    heldout = tmp_path / "heldout.txt"
-    heldout.write_text("\n".join(law_lines[:40]) + "\n\n" + "\n".join(law_lines[40:80]) + "\n", encoding="utf-8")
-    result = heldout_cloze(tiny_mlm_dir, heldout, batch_size=16)
-    characters = sum(len(line) for line in law_lines[:80])
-    assert 0.1 * characters < result["masked_positions"] < 0.2 * characters
-    assert 0.0 <= result["cloze_accuracy"] <= 1.0 and result["cloze_loss"] > 0
-    assert 0.0 < result["commonest_character_accuracy"] < 0.2
-    assert heldout_cloze(tiny_mlm_dir, heldout, batch_size=16) == result  # the masks follow the seed
-
-
 def test_packed_model_is_bf16_on_disk_and_float32_when_loaded(tiny_mlm_dir, tmp_path):
     pack_model(tiny_mlm_dir, tmp_path / "mlm")
     tensors = load_file(str(tmp_path / "mlm" / "model.safetensors"))
@@ -93,30 +82,34 @@ def test_packed_model_is_bf16_on_disk_and_float32_when_loaded(tiny_mlm_dir, tmp_
 
 def test_kept_models_become_finished_steps_with_their_figures(tiny_mlm_dir, tmp_path):
     out, work = tmp_path / "models", tmp_path / "work"
+    stages = Stages(work / "stages", log="release")
     with pytest.raises(MissingFileError, match=r"manifest\.json"):
-        restore_kept(out, work, ["mlm"])
+        restore_kept(out, work, ["mlm"], stages)
     pack_model(tiny_mlm_dir, out / "mlm")
     pack_model(tiny_mlm_dir, out / "tagger")
     metrics = {"mlm": {"cloze_accuracy": 0.5, "stage1_eval_loss": 3.0, "stage2_eval_loss": 2.5},
                "tagger": {"test_f1": 0.8}}  # fmt: skip
     (out / "manifest.json").write_text(json.dumps({"built": "2026-12-01", "metrics": metrics}), encoding="utf-8")
     with pytest.raises(UsageError, match="--keep: unknown model base"):
-        restore_kept(out, work, ["base"])
+        restore_kept(out, work, ["base"], stages)
     (work / "tagger").mkdir(parents=True)
     (work / "tagger" / "model.safetensors").write_bytes(b"another build")  # replaced by the kept one
-    kept, earlier = restore_kept(out, work, ["mlm", "tagger"])
+    kept, earlier = restore_kept(out, work, ["mlm", "tagger"], stages)
     assert kept == {"mlm": "2026-12-01", "tagger": "2026-12-01"} and earlier["metrics"] == metrics
     assert (work / "stage2" / "model.safetensors").read_bytes() == (out / "mlm" / "model.safetensors").read_bytes()
     assert not (work / "stage1" / "model.safetensors").exists()
-    assert json.loads((work / "stage1" / "all_results.json").read_text()) == {"eval_loss": 3.0}
-    assert json.loads((work / "stage2" / "all_results.json").read_text()) == {"eval_loss": 2.5}
-    assert json.loads((work / "tagger" / "all_results.json").read_text()) == {"test_f1": 0.8}
-    assert not (work / "classifier").exists()
+    assert json.loads((work / "stages" / "stage1.json").read_text()) == {"eval_loss": 3.0}
+    assert json.loads((work / "stages" / "stage2.json").read_text()) == {"eval_loss": 2.5}
+    assert json.loads((work / "stages" / "tagger.json").read_text()) == {"test_f1": 0.8}
+    assert not (work / "classifier").exists() and not stages.done("classifier")
+    # A kept model is a finished step: the build reads its record and runs nothing.
+    assert stages.run("tagger", lambda: pytest.fail("a kept model was rebuilt")) == {"test_f1": 0.8}
+    assert stages.ran == []
     assert (work / "tagger" / "model.safetensors").read_bytes() == (out / "tagger" / "model.safetensors").read_bytes()
     # A set that itself kept a model passes on the date of the build that trained it.
     manifest = {"built": "2026-12-03", "metrics": metrics, "kept_from_earlier_build": {"mlm": "2026-12-01"}}
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    assert restore_kept(out, work, ["mlm", "tagger"])[0] == {"mlm": "2026-12-01", "tagger": "2026-12-03"}
+    assert restore_kept(out, work, ["mlm", "tagger"], stages)[0] == {"mlm": "2026-12-01", "tagger": "2026-12-03"}
 
 
 @pytest.mark.parametrize("stage", list(PRETRAIN_STAGES))
@@ -129,8 +122,8 @@ def test_release_stages_are_valid_wwm_pretrain_flags(stage, tmp_path):
 
 
 def test_shipped_set_is_found_only_when_complete_and_its_manifest_is_shown(tmp_path, tiny_mlm_dir):
-    from zhbert_demo.app import describe_models
-    from zhbert_demo.models import DemoModelPaths, read_manifest
+    from zhbert_demo.manifest import describe_models, read_manifest
+    from zhbert_demo.model_set import DemoModelPaths
 
     assert DemoModelPaths.shipped(tmp_path) is None
     for name in ("mlm", "classifier", "tagger"):

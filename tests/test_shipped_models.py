@@ -12,7 +12,8 @@ from safetensors import safe_open
 from transformers import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoModelForTokenClassification
 
 from zhbert import EntityTagger, MaskFiller, TextClassifier
-from zhbert_demo.models import SHIPPED_MODELS_DIR, DemoModelPaths, read_manifest
+from zhbert_demo.manifest import read_manifest
+from zhbert_demo.model_set import SHIPPED_MODELS_DIR, DemoModelPaths
 
 pytestmark = pytest.mark.skipif(
     not (SHIPPED_MODELS_DIR / "manifest.json").is_file(), reason="this copy ships no model set (zhbert_demo/models)"

@@ -19,34 +19,27 @@ writes ``train.txt`` (one paragraph per line, a blank line between documents: ``
 from __future__ import annotations
 
 import json
-import random
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wwm_pretrain.splits import (
+    DEV_PERCENT,
+    HELDOUT_LAW_PERCENT,
+    SPLIT_SEED,
+    TEST_PERCENT,
+    heldout_laws,
+    law_key,
+    squash,
+)
 from zhbert.data import read_cls_file, read_ner_file, split_examples
 from zhbert.errors import MissingFileError
 from zhbert.text.files import atomic_write
 
-__all__ = ["CorpusParts", "build_base_corpus", "law_key", "main", "squash"]
+__all__ = ["CorpusParts", "build_base_corpus", "main"]
 
-DEV_PERCENT, TEST_PERCENT, SPLIT_SEED = 10.0, 10.0, 42
-HELDOUT_LAW_PERCENT = 3.0
-HELDOUT_LAW_SEED = 0
 # Reviews and NER sentences are short and unrelated: this many go into one pseudo-document.
 REVIEWS_PER_DOCUMENT = 20
-
-_DATE = re.compile(r"[（(]\s*\d{4}(?:-\d{1,2}){0,2}\s*[)）]")
-
-
-def law_key(source: str) -> str:
-    """The law a document of the legal corpus belongs to: its file name without folder, dates and amendment
-    numbers, so ``刑法/刑法修正案（七）.md`` and ``刑法/刑法修正案.md`` are one law."""
-    name = source.rsplit("/", 1)[-1].removesuffix(".md")
-    name = _DATE.sub("", name)
-    name = re.sub(r"[（(][一二三四五六七八九十百]+[)）]$", "", name.strip())
-    return name.strip()
 
 
 @dataclass
@@ -56,12 +49,6 @@ class CorpusParts:
     train: list[list[str]] = field(default_factory=list)
     heldout_legal: list[list[str]] = field(default_factory=list)
     sources: dict[str, dict[str, int]] = field(default_factory=dict)
-
-
-def squash(text: str) -> str:
-    """``text`` without whitespace or U+FEFF (a byte-order mark inside a text, as 20 reviews of
-    online_shopping_10_cats have): the form in which a training text counts as equal to a held-out one."""
-    return "".join(text.replace("\ufeff", "").split())
 
 
 def _legal_documents(folder: Path) -> tuple[list[str], list[list[str]]]:
@@ -88,9 +75,7 @@ def build_base_corpus(shared: Path) -> CorpusParts:
     train_sets: list[tuple[str, list[list[str]]]] = []
 
     names, documents = _legal_documents(shared / "law_corpus_zh")
-    laws = sorted({law_key(n) for n in names})
-    rng = random.Random(HELDOUT_LAW_SEED)
-    held_laws = set(rng.sample(laws, max(1, round(len(laws) * HELDOUT_LAW_PERCENT / 100))))
+    held_laws = heldout_laws(law_key(n) for n in names)
     legal_train = [d for n, d in zip(names, documents, strict=True) if law_key(n) not in held_laws]
     parts.heldout_legal = [d for n, d in zip(names, documents, strict=True) if law_key(n) in held_laws]
     heldout.update(squash(p) for d in parts.heldout_legal for p in d)

@@ -2,8 +2,9 @@
 
     python -m zhbert_demo.release [--shared ../shared/data] [--work runs/release] [--out zhbert_demo/models]
 
-Steps, each skipped when its output is already complete (so a rerun after an interruption continues, and
-``wwm-pretrain`` resumes from its latest checkpoint):
+Steps, each skipped when it has a record in ``WORK/stages`` (``wwm_pretrain.stages``: written once the step is
+complete, so a rerun after an interruption continues, and ``wwm-pretrain`` resumes from its latest checkpoint;
+deleting a record reruns that step):
 
 1. ``corpus``: the base corpus of ``zhbert_demo.base_corpus`` (no dev or test split of any data set, 43 laws
    held out for the cloze test).
@@ -22,9 +23,9 @@ Steps, each skipped when its output is already complete (so a rerun after an int
    metrics).
 
 ``--keep mlm,tagger`` takes those models, with their figures, data and flags, from the set already at ``--out``
-as finished steps (the base stands for both pretraining stages), so only the others are rebuilt; the manifest
-says which were kept and from which build. Fine-tuning then starts from the packed base, whose weights are the
-bf16 rounding of the pretrained ones, and the cloze test (step 7) is measured again on it.
+as finished steps with their records (the base stands for both pretraining stages), so only the others are
+rebuilt; the manifest says which were kept and from which build. Fine-tuning then starts from the packed base,
+whose weights are the bf16 rounding of the pretrained ones, and the cloze test (step 7) is measured again on it.
 """
 
 from __future__ import annotations
@@ -35,18 +36,22 @@ import platform
 import shutil
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .base_corpus import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT
+from wwm_pretrain.cloze import heldout_cloze
+from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT, squash
+from wwm_pretrain.stages import Stages
+
+from .manifest import ModelSetManifest, file_hashes, finetune_figures
 
 __all__ = [
     "PRETRAIN_STAGES",
     "REVIEW_SETS",
     "build_release",
-    "heldout_cloze",
     "main",
     "pack_model",
     "pretrain_flags",
@@ -110,10 +115,6 @@ MODELS = ("mlm", "classifier", "tagger")
 KEPT_DATA = {"mlm": ("base_corpus", "vocabulary"), "tagger": ("tagger",), "classifier": ("classifier",)}
 
 
-def _done(path: Path) -> bool:
-    return (path / "model.safetensors").is_file() and (path / "config.json").is_file()
-
-
 def pretrain_flags(stage: str, work: Path) -> list[str]:
     from zhbert.resources import BERT_BASE_CHINESE_DIR
 
@@ -141,8 +142,6 @@ def write_review_splits(shared: Path, out: Path) -> dict[str, dict[str, int]]:
     from zhbert.data import read_cls_file, split_examples
     from zhbert.text.files import atomic_write
 
-    from .base_corpus import squash
-
     splits = {}
     for name, relative in REVIEW_SETS.items():
         examples_of_set = read_cls_file(shared / relative, text_column="review").examples
@@ -166,60 +165,14 @@ def write_review_splits(shared: Path, out: Path) -> dict[str, dict[str, int]]:
     return counts
 
 
-def heldout_cloze(model_dir: Path, heldout: Path, *, seed: int = 0, batch_size: int = 64) -> dict[str, float]:
-    """Cloze test of a masked-language model on held-out text: 15% of the characters of 128-token blocks, each
-    replaced by [MASK] alone (no kept or random tokens). Returns the accuracy, the loss, the number of masked
-    positions, and the accuracy of always answering the commonest masked character (a unigram guesser's best)."""
-    import torch
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
-
-    from wwm_pretrain.corpus import pack_units
-    from wwm_pretrain.model import mlm_head_quality
-    from zhbert.mlm import WholeWordMaskCollator
-    from zhbert.text import CharSegmenter
-
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    model = AutoModelForMaskedLM.from_pretrained(str(model_dir), dtype=torch.float32).eval()
-    units = [doc for doc in heldout.read_text(encoding="utf-8").split("\n\n") if doc.strip()]
-    packed = pack_units(units, tokenizer, CharSegmenter(), 128)
-    columns = list(packed.values())
-    rows = [{**{k: c[i] for k, c in zip(packed, columns, strict=True)}, "idx": i} for i in range(len(columns[0]))]
-    collator = WholeWordMaskCollator(
-        tokenizer, mask_replace_prob=1.0, random_replace_prob=0.0, single_tokens=True, seed=seed
-    )
-    correct = loss = 0.0
-    masked = 0
-    targets: Counter[int] = Counter()
-    for start in range(0, len(rows), batch_size):
-        batch = collator(rows[start : start + batch_size])
-        labels = batch["labels"][batch["labels"] != -100]
-        if not labels.numel():
-            continue
-        batch_loss, accuracy = mlm_head_quality(model, batch)
-        correct += accuracy * labels.numel()
-        loss += batch_loss * labels.numel()
-        masked += labels.numel()
-        targets.update(labels.tolist())
-    commonest = targets.most_common(1)[0][1] if targets else 0
-    return {
-        "cloze_accuracy": correct / max(masked, 1),
-        "cloze_loss": loss / max(masked, 1),
-        "masked_positions": masked,
-        "commonest_character_accuracy": commonest / max(masked, 1),
-    }
-
-
 def _finetune(task: str, work: Path, name: str, data: dict[str, Any], training: dict[str, Any]) -> dict[str, float]:
     from zhbert.finetune import FinetuneArguments, TaskArguments, finetune
 
     out = work / name
-    metrics_file = out / "all_results.json"
-    if _done(out) and metrics_file.is_file():
-        return dict(json.loads(metrics_file.read_text(encoding="utf-8")))
-    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)  # what an interrupted run left
     args = TaskArguments(model_name_or_path=str(work / BASE_STAGE), **data)
     training_args = FinetuneArguments(output_dir=str(out), report_to="none", **training)
-    return finetune(task, args, training_args, command=f"python -m zhbert_demo.release ({name})")
+    return dict(finetune(task, args, training_args, command=f"python -m zhbert_demo.release ({name})"))
 
 
 TAGGER_DATA = {"validation_split_percentage": DEV_PERCENT, "test_split_percentage": TEST_PERCENT,
@@ -263,14 +216,10 @@ def _stage_figures(stage_metrics: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {f"{s}_{k}": v for s, m in stage_metrics.items() for k, v in m.items() if k.startswith(wanted)}
 
 
-def _scores(metrics: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in metrics.items() if k.startswith(("eval_", "test_", "train_runtime"))}
-
-
-def restore_kept(out: Path, work: Path, keep: Sequence[str]) -> tuple[dict[str, str], dict[str, Any]]:
+def restore_kept(out: Path, work: Path, keep: Sequence[str], stages: Stages) -> tuple[dict[str, str], dict[str, Any]]:
     """Copy the models named in ``keep`` from the packed set at ``out`` into the work folder as finished steps
-    (replacing what the work folder held there), with their figures from its manifest; return ``{name: the date
-    of the build that trained it}`` and that manifest."""
+    (replacing what the work folder held there), each recorded in ``stages`` with its figures from the set's
+    manifest; return ``{name: the date of the build that trained it}`` and that manifest."""
     from zhbert.errors import MissingFileError, UsageError
 
     unknown = sorted(set(keep) - set(MODELS))
@@ -288,53 +237,65 @@ def restore_kept(out: Path, work: Path, keep: Sequence[str]) -> tuple[dict[str, 
         figures = manifest["metrics"][name]
         results = {stage: {k.removeprefix(f"{stage}_"): v for k, v in figures.items() if k.startswith(f"{stage}_")}
                    for stage in PRETRAIN_STAGES} if name == "mlm" else {name: figures}  # fmt: skip
-        for folder, values in results.items():
-            (work / folder).mkdir(parents=True, exist_ok=True)
-            (work / folder / "all_results.json").write_text(json.dumps(values, indent=2) + "\n", encoding="utf-8")
+        for stage, values in results.items():
+            stages.record(stage, values)
     earlier = manifest.get("kept_from_earlier_build", {})
     return {name: str(earlier.get(name, manifest.get("built", "unknown"))) for name in keep}, manifest
+
+
+def _pretrain(stage: str, work: Path) -> dict[str, Any]:
+    """One pretraining stage with ``wwm-pretrain``; its figures (``all_results.json``)."""
+    from wwm_pretrain.run import main as wwm_pretrain
+    from zhbert.errors import ZhbertError
+
+    if wwm_pretrain(pretrain_flags(stage, work)) != 0:
+        raise ZhbertError(f"wwm-pretrain failed in {stage}")
+    return dict(json.loads((work / stage / "all_results.json").read_text(encoding="utf-8")))
 
 
 def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ()) -> dict[str, Any]:
     """Run the steps of the module's docstring; return the manifest written to ``out``."""
     from transformers import AutoTokenizer
 
-    from wwm_pretrain.run import main as wwm_pretrain
     from wwm_pretrain.vocab import count_tokens, prune_vocab, save_pruned_tokenizer
-    from zhbert.errors import MissingFileError, ZhbertError
     from zhbert.resources import BERT_BASE_CHINESE_DIR
-    from zhbert.text.files import sha256_of_files
 
     from . import base_corpus
 
     started = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
-    kept, earlier = restore_kept(out, work, keep)
+    stages = Stages(work / "stages", log="release")
+    kept, earlier = restore_kept(out, work, keep, stages)
     corpus = work / "corpus"
-    if not (corpus / "corpus.json").is_file():
+
+    def build_corpus() -> dict[str, Any]:
         print("release: step 1: the base corpus", flush=True)
         base_corpus.main(["--shared", str(shared), "--out", str(corpus)])
-    if not (work / "vocab" / "vocab.txt").is_file():
+        return dict(json.loads((corpus / "corpus.json").read_text(encoding="utf-8")))
+
+    def build_vocab() -> dict[str, Any]:
         print("release: step 2: the pruned vocabulary", flush=True)
         tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
         with open(corpus / "train.txt", encoding="utf-8") as lines:
             tokens = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
         save_pruned_tokenizer(tokenizer, tokens, work / "vocab", source="bert-base-chinese")
+        return {"size": json.loads((work / "vocab" / "pruned_vocab.json").read_text(encoding="utf-8"))["size"]}
+
+    stages.run("corpus", build_corpus)
+    stages.run("vocab", build_vocab)
     for number, stage in enumerate(PRETRAIN_STAGES, start=3):
-        if not _done(work / stage) and not _done(work / BASE_STAGE):
-            print(f"release: step {number}: pretraining, {stage}", flush=True)
-            if wwm_pretrain(pretrain_flags(stage, work)) != 0:
-                raise ZhbertError(f"wwm-pretrain failed in {stage}")
+        print(f"release: step {number}: pretraining, {stage}", flush=True)
+        stages.run(stage, partial(_pretrain, stage, work))
     print("release: step 5: the PER/LOC/ORG tagger (MSRA NER)", flush=True)
-    tagger = _finetune("ner", work, "tagger", {"train_file": str(shared / MSRA_TRAIN), **TAGGER_DATA},
-                       TAGGER_TRAINING)  # fmt: skip
+    tagger_data = {"train_file": str(shared / MSRA_TRAIN), **TAGGER_DATA}
+    tagger = stages.run("tagger", partial(_finetune, "ner", work, "tagger", tagger_data, TAGGER_TRAINING))
     print("release: step 6: the sentiment classifier (reviews)", flush=True)
     review_counts = write_review_splits(shared, work / "reviews")
     reviews = {f"{p}_file": str(work / "reviews" / f"{p}.csv") for p in ("train", "test")}
-    classifier = _finetune(
-        "classify", work, "classifier",
-        {**reviews, "validation_file": str(work / "reviews" / "dev.csv"), **CLASSIFIER_DATA}, CLASSIFIER_TRAINING,
-    )  # fmt: skip
+    classifier_data = {**reviews, "validation_file": str(work / "reviews" / "dev.csv"), **CLASSIFIER_DATA}
+    classifier = stages.run(
+        "classifier", partial(_finetune, "classify", work, "classifier", classifier_data, CLASSIFIER_TRAINING)
+    )
     print("release: step 7: the cloze test on the held-out laws", flush=True)
     cloze = heldout_cloze(work / BASE_STAGE, corpus / "heldout_legal.txt")
     print(f"release: {json.dumps(cloze)}", flush=True)
@@ -346,20 +307,14 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
         pack_model(source, staging / name, SENTIMENT_NAMES if name == "classifier" else None)
     if not (staging / "mlm" / "pruned_vocab.json").is_file():  # a kept base brings its own
         shutil.copy2(work / "vocab" / "pruned_vocab.json", staging / "mlm" / "pruned_vocab.json")
-    for stage in PRETRAIN_STAGES:
-        if not (work / stage / "all_results.json").is_file():
-            raise MissingFileError(f"{work / stage / 'all_results.json'} is missing: rerun {stage} or use --keep mlm")
-    stage_metrics = {
-        stage: json.loads((work / stage / "all_results.json").read_text(encoding="utf-8")) for stage in PRETRAIN_STAGES
-    }
-    manifest: dict[str, Any] = {
-        "name": "zhbert demo models",
-        "command": f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}"
+    stage_metrics = {stage: stages.results[stage] for stage in PRETRAIN_STAGES}
+    manifest = ModelSetManifest(
+        name="zhbert demo models",
+        command=f"python -m zhbert_demo.release --shared {shared} --work {work} --out {out}"
         + (f" --keep {','.join(keep)}" if keep else ""),
-        "kept_from_earlier_build": kept,
-        "built": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, python {platform.python_version()}",
-        "data": {
+        built=time.strftime("%Y-%m-%d"),
+        machine=f"{platform.machine()}, python {platform.python_version()}",
+        data={
             "base_corpus": json.loads((corpus / "corpus.json").read_text(encoding="utf-8")),
             "vocabulary": json.loads((work / "vocab" / "pruned_vocab.json").read_text(encoding="utf-8"))["size"],
             "tagger": {"train_file": MSRA_TRAIN, **TAGGER_DATA},
@@ -369,7 +324,7 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
                 "counts": review_counts,
             },
         },
-        "models": {
+        models={
             "mlm": {"wwm-pretrain": {s: {k: v for k, v in PRETRAIN_STAGES[s].items()} for s in PRETRAIN_STAGES}},
             "tagger": {"zhbert train ner": {**TAGGER_DATA, **TAGGER_TRAINING}},
             "classifier": {
@@ -377,29 +332,28 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
                 "label_names": SENTIMENT_NAMES,
             },
         },
-        "metrics": {
+        metrics={
             "mlm": {**cloze, **_stage_figures(stage_metrics)},
-            "tagger": _scores(tagger),
-            "classifier": _scores(classifier),
+            "tagger": finetune_figures(tagger),
+            "classifier": finetune_figures(classifier),
         },
-        "seconds_of_the_last_invocation": round(time.perf_counter() - started),  # steps already done are skipped
-    }
+        extra={
+            "kept_from_earlier_build": kept,
+            "seconds_of_the_last_invocation": round(time.perf_counter() - started),  # steps done are skipped
+        },
+    )
     for name in kept:  # a kept model's data and flags are those of the build that trained it
         for key in KEPT_DATA[name]:
             if key in earlier.get("data", {}):
-                manifest["data"][key] = earlier["data"][key]
+                manifest.data[key] = earlier["data"][key]
         if name in earlier.get("models", {}):
-            manifest["models"][name] = earlier["models"][name]
-    manifest["files"] = {
-        str(path.relative_to(staging)): {"sha256": sha256_of_files([path]), "bytes": path.stat().st_size}
-        for path in sorted(staging.rglob("*"))
-        if path.is_file()
-    }
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+            manifest.models[name] = earlier["models"][name]
+    manifest = replace(manifest, files=file_hashes(staging))
+    manifest.write(staging)
     if out.exists():
         shutil.rmtree(out)
     staging.rename(out)
-    return manifest
+    return manifest.to_json()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

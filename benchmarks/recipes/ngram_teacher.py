@@ -1,7 +1,9 @@
 """Training data for distilling the n-gram model into a BERT (knowledge distillation with a transfer set).
 
-The character n-gram model of ``ngram_baseline.py`` is fitted on the ChnSentiCorp training split (its
-regularisation chosen on dev) and labels a transfer set with its probabilities (soft labels):
+The whole-word-masking study's bag-of-n-grams baseline (``wwm_pretrain.study.baseline``: TF-IDF over character
+unigrams and bigrams, a logistic regression; ``pip install zhbert[study]``) is fitted on the ChnSentiCorp training
+split (its regularisation chosen on dev), scored once on test, and labels a transfer set with its probabilities
+(soft labels):
 
 - the training split's reviews;
 - ``--copies`` perturbed copies of each (characters deleted at random, a random window of the review, or the start
@@ -15,7 +17,8 @@ makes. No dev or test review reaches the teacher's training or the transfer set.
 
     python benchmarks/recipes/ngram_teacher.py CHNSENTICORP_CSV OTHER_CSV OUTPUT_DIR [--copies 6] [--other 20000]
 
-writes OUTPUT_DIR/train.jsonl (``{"review": ..., "label": {"0": p0, "1": p1}}``), dev.jsonl and test.jsonl.
+writes OUTPUT_DIR/train.jsonl (``{"review": ..., "label": {"0": p0, "1": p1}}``), dev.jsonl and test.jsonl, and
+prints the teacher's strength, dev and test accuracy.
 """
 
 from __future__ import annotations
@@ -26,10 +29,10 @@ import random
 import sys
 from pathlib import Path
 
-import torch
-from ngram_baseline import fit, split  # the script's own folder is on sys.path
-
-from zhbert.data import ClsExample, read_cls_file
+from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT
+from wwm_pretrain.study.baseline import fit_ngram
+from zhbert.data import ClsExample, read_cls_file, split_examples
+from zhbert.finetune.metrics import classification_metrics
 
 
 def perturb(text: str, others: list[str], rng: random.Random) -> str:
@@ -62,8 +65,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    train, dev, test = split(args.data)
-    teacher = fit(train, dev, log=lambda line: print(f"teacher: {line}", file=sys.stderr))
+    train, dev, test = split_examples(read_cls_file(args.data).examples, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED)
+    teacher = fit_ngram([(e.label, e.text) for e in train], [(e.label, e.text) for e in dev])
+    scores = classification_metrics([e.label for e in test], teacher.predict([e.text for e in test]))
+    print(
+        f"teacher: train {len(train)}, dev {len(dev)}, test {len(test)}; C {teacher.C:g} chosen on dev "
+        f"(dev accuracy {teacher.dev_accuracy:.4f}); test accuracy {scores['accuracy']:.4f}",
+        file=sys.stderr,
+    )
     rng = random.Random(args.seed)
     originals = [e.text for e in train]
     texts = list(originals)
@@ -73,12 +82,11 @@ def main() -> None:
     rng.shuffle(other)
     other = other[: args.n_other]
     texts += other
-    p = torch.cat([teacher.proba(texts[i : i + 5000]) for i in range(0, len(texts), 5000)]).tolist()
-    negative, positive = teacher.labels
+    p = [row for i in range(0, len(texts), 5000) for row in teacher.probabilities(texts[i : i + 5000])]
     args.output_dir.mkdir(parents=True, exist_ok=True)
     _write(
         args.output_dir / "train.jsonl",
-        [{"review": t, "label": {negative: 1 - q, positive: q}} for t, q in zip(texts, p, strict=True)],
+        [{"review": t, "label": dict(zip(teacher.labels, q, strict=True))} for t, q in zip(texts, p, strict=True)],
     )
 
     def gold(examples: list[ClsExample]) -> list[dict]:

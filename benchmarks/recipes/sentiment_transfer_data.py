@@ -16,7 +16,7 @@ import random
 import sys
 from pathlib import Path
 
-from zhbert_demo.base_corpus import squash
+from wwm_pretrain.splits import squash
 
 
 def main(shared: Path, output: Path, corpus: Path | None = None) -> None:

@@ -1,51 +1,18 @@
-"""The report of ``benchmarks/wwm_study.py``: Markdown tables and two matplotlib plots, from the stages' results."""
+"""The report of the study: Markdown tables from the stages' results, with the plots of ``figures`` beside it."""
 
 from __future__ import annotations
 
 import math
 import os
-import platform
-import statistics
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["mean_std", "write_report"]
+from ..stages import machine_summary
+from .figures import TASK_TITLES, mean_std, plot_downstream, plot_pretraining, scores
 
-TASK_TITLES = {"legal_branch": "legal: branch of law", "chnsenticorp": "ChnSentiCorp", "waimai": "waimai_10k"}
-
-
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for one value)."""
-    if not values:
-        return math.nan, math.nan
-    return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def machine_summary() -> str:
-    """This machine in one line: processor, cores, bf16, GPU, library versions, processes."""
-    import torch
-    import transformers
-
-    from zhbert.models import cpu_bf16_supported
-
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    parts = [f"{model}, {os.cpu_count()} cores", f"bf16 native on the CPU: {'yes' if cpu_bf16_supported() else 'no'}"]
-    if torch.cuda.is_available():
-        parts.append(f"GPU: {torch.cuda.get_device_name(0)} x {torch.cuda.device_count()}")
-    parts.append(
-        f"torch {torch.__version__}, transformers {transformers.__version__}, python {platform.python_version()}"
-    )
-    parts.append(f"processes: {os.environ.get('WORLD_SIZE', '1')}")
-    return "; ".join(parts)
+__all__ = ["verdict", "write_report"]
 
 
 def _stage_machines(results: dict[str, Any]) -> list[str]:
@@ -64,11 +31,6 @@ def _stage_machines(results: dict[str, Any]) -> list[str]:
     return ["- Where the stages ran:", *lines] if lines else []
 
 
-def _scores(results: dict[str, Any], task: str, scheme: str, seeds: Sequence[int], key: str) -> list[float]:
-    found = [results.get(f"finetune/{task}/{scheme}/seed{s}", {}).get(key) for s in seeds]
-    return [float(v) for v in found if v is not None]
-
-
 def _fmt(pair: tuple[float, float]) -> str:
     return "–" if math.isnan(pair[0]) else f"{pair[0]:.4f} ± {pair[1]:.4f}"
 
@@ -78,88 +40,12 @@ def _last(curve: list[dict[str, Any]], key: str) -> float | None:
     return values[-1] if values else None
 
 
-def _initial_point(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The evaluation before training (Trainer's log history starts after it), at 0 tokens."""
-    keys = ("eval_loss", "eval_masked_accuracy", "eval_cloze_accuracy", "eval_cloze_loss")
-    return {"num_input_tokens_seen": 0, **{k: metrics[f"init_{k}"] for k in keys if f"init_{k}" in metrics}}
-
-
-def _plot_pretraining(path: Path, results: dict[str, Any], domains: Sequence[str], schemes: Sequence[str]) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    panels = [
-        ("loss", "training loss (the scheme's own task)"),
-        ("eval_cloze_accuracy", "held-out cloze accuracy"),
-        ("eval_masked_accuracy", "held-out masked accuracy (own task)"),
-    ]
-    fig, axes = plt.subplots(len(domains), len(panels), figsize=(4.2 * len(panels), 3.2 * len(domains)), squeeze=False)
-    for row, domain in enumerate(domains):
-        none = results.get(f"pretrain/{domain}/none", {}).get("cloze", {}).get("cloze_accuracy")
-        for col, (key, title) in enumerate(panels):
-            ax = axes[row][col]
-            for scheme in schemes:
-                run = results.get(f"pretrain/{domain}/{scheme}", {})
-                curve = [_initial_point(run.get("metrics", {})), *run.get("curve", [])]
-                points = [(e.get("num_input_tokens_seen", 0), e[key]) for e in curve if key in e]
-                if points:
-                    ax.plot([x / 1e6 for x, _ in points], [y for _, y in points], marker=".", label=scheme)
-            if key == "eval_cloze_accuracy" and none is not None:
-                ax.axhline(none, color="grey", linestyle=":", label="none (fixed masks)")
-            ax.set_title(f"{domain}: {title}", fontsize=9)
-            ax.set_xlabel("tokens seen (millions)", fontsize=8)
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3)
-        for ax in axes[row][:2]:
-            if ax.get_legend_handles_labels()[0]:
-                ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
-def _plot_downstream(
-    path: Path, results: dict[str, Any], tasks: Sequence[str], schemes: Sequence[str], seeds: Sequence[int]
-) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    metrics = [(t, "test_accuracy", "accuracy") for t in tasks]
-    if "legal_branch" in tasks:
-        metrics.insert(tasks.index("legal_branch") + 1, ("legal_branch", "test_macro_f1", "macro-F1"))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.2), squeeze=False)
-    for ax, (task, key, label) in zip(axes[0], metrics, strict=True):
-        stats = [mean_std(_scores(results, task, s, seeds, key)) for s in schemes]
-        ax.bar(range(len(schemes)), [m for m, _ in stats], yerr=[s for _, s in stats], capsize=3, color="#4c72b0")
-        baseline = results.get(f"baseline/{task}", {}).get("accuracy" if key == "test_accuracy" else "macro_f1")
-        if baseline is not None:
-            ax.axhline(baseline, color="#c44e52", linestyle="--", label="n-gram baseline")
-            ax.legend(fontsize=7, loc="lower right")
-        values = [m - s for m, s in stats if not math.isnan(m)] + ([baseline] if baseline is not None else [])
-        top = [m + s for m, s in stats if not math.isnan(m)] + ([baseline] if baseline is not None else [])
-        if values:
-            span = max(top) - min(values)
-            ax.set_ylim(max(0.0, min(values) - 0.3 * span - 0.01), min(1.0, max(top) + 0.15 * span + 0.01))
-        ax.set_xticks(range(len(schemes)), schemes, rotation=30, fontsize=8)
-        ax.set_title(f"{TASK_TITLES.get(task, task)}: test {label}", fontsize=9)
-        ax.tick_params(labelsize=7)
-        ax.grid(axis="y", alpha=0.3)
-    fig.suptitle(f"mean ± std over {len(seeds)} fine-tuning seeds", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-
-
 def _compare(
     results: dict[str, Any], task: str, key: str, seeds: Sequence[int], a: str, b: str
 ) -> tuple[str, str] | None:
     """``a`` against ``b``: the outcome ("beats", "trails" or "ties with") and the sentence that says it, with the
     difference of the means and the larger std."""
-    (ma, sa), (mb, sb) = (mean_std(_scores(results, task, s, seeds, key)) for s in (a, b))
+    (ma, sa), (mb, sb) = (mean_std(scores(results, task, s, seeds, key)) for s in (a, b))
     if math.isnan(ma) or math.isnan(mb):
         return None
     diff, noise = ma - mb, max(sa, sb)
@@ -167,7 +53,7 @@ def _compare(
     return word, f"{a} {word} {b} ({diff:+.4f}; larger std {noise:.4f})"
 
 
-def _verdict(results: dict[str, Any], tasks: Sequence[str], schemes: Sequence[str], seeds: Sequence[int]) -> list[str]:
+def verdict(results: dict[str, Any], tasks: Sequence[str], schemes: Sequence[str], seeds: Sequence[int]) -> list[str]:
     lines, wins, losses, compared = [], 0, 0, 0
     wwm = [s for s in schemes if s not in ("none", "char")]
     for task in tasks:
@@ -215,8 +101,8 @@ def write_report(
     all_tasks = [t for d in domains for t in tasks[d]]
     pretrain_png = path.with_name(f"{path.stem}_pretraining.png")
     downstream_png = path.with_name(f"{path.stem}_downstream.png")
-    _plot_pretraining(pretrain_png, results, domains, [s for s in schemes if s != "none"])
-    _plot_downstream(downstream_png, results, all_tasks, schemes, seeds)
+    plot_pretraining(pretrain_png, results, domains, [s for s in schemes if s != "none"])
+    plot_downstream(downstream_png, results, all_tasks, schemes, seeds)
     stage_seconds = sum(float(r.get("seconds", 0.0)) for r in results.values())
     out: list[str] = [
         "# Does whole-word masking pay?",
@@ -260,7 +146,7 @@ def write_report(
         "exceeds the larger of the two standard deviations. Computed from the tables below, not written by hand.",
         "",
     ]
-    out += _verdict(results, all_tasks, schemes, seeds) or ["- (no `char` runs to compare with)"]
+    out += verdict(results, all_tasks, schemes, seeds) or ["- (no `char` runs to compare with)"]
     out += [
         "",
         "## Pretraining",
@@ -295,7 +181,7 @@ def write_report(
         "",
         "Training and own-task losses are not comparable across schemes (whole words are harder to "
         "predict than single characters). The cloze accuracy with fixed masks is: the same held-out text, the "
-        "same 15% of single characters, each replaced by `[MASK]` (`zhbert_demo.release.heldout_cloze`). The "
+        "same 15% of single characters, each replaced by `[MASK]` (`wwm_pretrain.cloze.heldout_cloze`). The "
         "in-run cloze figure packs blocks at each scheme's word boundaries, so its masks differ slightly.",
         "",
     ]
@@ -307,9 +193,9 @@ def write_report(
     for s in schemes:
         cells = [s]
         for t in all_tasks:
-            cells.append(_fmt(mean_std(_scores(results, t, s, seeds, "test_accuracy"))))
+            cells.append(_fmt(mean_std(scores(results, t, s, seeds, "test_accuracy"))))
             if t == "legal_branch":
-                cells.append(_fmt(mean_std(_scores(results, t, s, seeds, "test_macro_f1"))))
+                cells.append(_fmt(mean_std(scores(results, t, s, seeds, "test_macro_f1"))))
         out.append("| " + " | ".join(cells) + " |")
     cells = ["n-gram baseline"]
     for t in all_tasks:
@@ -326,7 +212,7 @@ def write_report(
     for s in schemes:
         out.append(
             f"| {s} | "
-            + " | ".join(_fmt(mean_std(_scores(results, t, s, seeds, "eval_accuracy"))) for t in all_tasks)
+            + " | ".join(_fmt(mean_std(scores(results, t, s, seeds, "eval_accuracy"))) for t in all_tasks)
             + " |"
         )
     out += [

@@ -11,14 +11,17 @@ tests with ``--quick``:
 
 Three steps, each a real zhbert run with progress bars: whole-word-masking pretraining of a small BERT (4 layers,
 hidden 256, random weights, the bert-base-chinese vocabulary) on the legal corpus with jieba and the legal user
-dictionary; then a sentiment classifier and a PER/LOC/ORG tagger fine-tuned from it. The set is written to a
-temporary folder and moved into place only when complete, so an interrupted build leaves nothing half-made.
+dictionary, every 10th document held out for its cloze test; then a sentiment classifier and a PER/LOC/ORG
+tagger fine-tuned from it, each scored on a 10% dev and a 10% test part of its data. The set is written to a
+temporary folder and moved into place only when complete, with a ``manifest.json`` in the shipped set's schema
+(``zhbert_demo.manifest``), so an interrupted build leaves nothing half-made and the page shows the same figures
+for either set.
 """
 
 from __future__ import annotations
 
-import json
 import os
+import platform
 import shutil
 import sys
 import time
@@ -28,6 +31,8 @@ from typing import Any
 
 from zhbert.resources import BERT_BASE_CHINESE_DIR
 
+from .manifest import MANIFEST, ModelSetManifest, file_hashes, finetune_figures
+
 __all__ = [
     "DEMO_DATA_DIR",
     "DEMO_TERMS",
@@ -36,7 +41,6 @@ __all__ = [
     "build_demo_models",
     "demo_models_dir",
     "main",
-    "read_manifest",
     "zhbert_home",
 ]
 
@@ -46,7 +50,8 @@ SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEMO_TERMS = DEMO_DATA_DIR / "discovered_terms.txt"
 
 SET_NAME = "demo-models-v1"
-MANIFEST = "manifest.json"
+DEV_PERCENT = TEST_PERCENT = 10.0  # of each fine-tuning file, for the figures the manifest records
+HELDOUT_EVERY = 10  # every 10th document of the legal corpus is held out of pretraining for the cloze test
 
 
 def zhbert_home() -> Path:
@@ -87,15 +92,6 @@ class DemoModelPaths:
         return paths if (root / MANIFEST).is_file() and all((p / "config.json").is_file() for p in parts) else None
 
 
-def read_manifest(root: Path) -> dict[str, Any]:
-    """The ``manifest.json`` of a model set ({} when it has none or it cannot be read)."""
-    try:
-        value = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 @dataclass(frozen=True)
 class _Plan:
     """How much to train: the full set, or a seconds-long smoke build (``quick``) with the same steps."""
@@ -123,6 +119,7 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
         quick: tiny models and a few training steps (seconds), for tests of the whole path.
     """
     from wwm_pretrain.arguments import DataArguments, ModelArguments
+    from wwm_pretrain.cloze import heldout_cloze
     from wwm_pretrain.run import pretrain
     from zhbert.finetune import FinetuneArguments, PrecisionTrainingArguments, TaskArguments, finetune
 
@@ -143,6 +140,7 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
             f"num_hidden_layers={plan.layers},hidden_size={plan.hidden},"
             f"num_attention_heads={max(1, plan.hidden // 64)},intermediate_size={plan.hidden * 4}"
         )
+        corpus = _split_law_corpus(data / "law_corpus.txt", work / "corpus")
         pretrain(
             ModelArguments(
                 config_name=str(BERT_BASE_CHINESE_DIR),
@@ -150,7 +148,7 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
                 config_overrides=overrides,
             ),
             DataArguments(
-                train_file=str(data / "law_corpus.txt"),
+                train_file=str(corpus / "train.txt"),
                 user_dict=str(paths.user_dict),
                 prepared_cache_dir=str(work / "prepared"),
                 max_seq_length=128,
@@ -168,46 +166,64 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
             ),
         )
         times["pretrain_s"] = time.perf_counter() - started
+        metrics: dict[str, dict[str, Any]] = {"mlm": heldout_cloze(paths.mlm, corpus / "heldout.txt")}
         steps = [
             ("classifier", "sentiment classifier", "classify", "waimai_reviews.csv", plan.cls_epochs, 64, 1e-4),
             ("tagger", "entity tagger (PER/LOC/ORG)", "ner", "msra_ner_sample.jsonl", plan.ner_epochs, 128, 5e-4),
         ]
+        flags: dict[str, Any] = {}
         for number, (name, what, task, train_file, epochs, max_length, rate) in enumerate(steps, start=2):
             print(f"zhbert: step {number} of 3: {what}", flush=True)
             tick = time.perf_counter()
-            finetune(
+            task_args = TaskArguments(
+                model_name_or_path=str(paths.mlm),
+                train_file=str(data / train_file),
+                validation_split_percentage=DEV_PERCENT,
+                test_split_percentage=TEST_PERCENT,
+                text_column="review" if task == "classify" else None,
+                max_seq_length=max_length,
+                max_train_samples=plan.max_train_samples,
+            )
+            training: dict[str, Any] = {
+                "num_train_epochs": epochs,
+                "per_device_train_batch_size": 32,
+                "learning_rate": rate,
+                "warmup_steps": 0.05,
+                "save_total_limit": 1,
+                "seed": 0,
+            }
+            scores = finetune(
                 task,
-                TaskArguments(
-                    model_name_or_path=str(paths.mlm),
-                    train_file=str(data / train_file),
-                    validation_split_percentage=10,
-                    text_column="review" if task == "classify" else None,
-                    max_seq_length=max_length,
-                    max_train_samples=plan.max_train_samples,
-                ),
-                FinetuneArguments(
-                    output_dir=str(getattr(paths, name)),
-                    num_train_epochs=epochs,
-                    per_device_train_batch_size=32,
-                    learning_rate=rate,
-                    warmup_steps=0.05,
-                    save_total_limit=1,
-                    seed=0,
-                ),
+                task_args,
+                FinetuneArguments(output_dir=str(getattr(paths, name)), **training),
                 command=f"zhbert build-demo-models (step {number}: {what})",
             )
+            metrics[name] = finetune_figures(scores)
+            flags[name] = {f"zhbert train {task}": {"train_file": train_file, "max_seq_length": max_length,
+                                                     "validation_split_percentage": DEV_PERCENT,
+                                                     "test_split_percentage": TEST_PERCENT, **training}}  # fmt: skip
             times[f"{name}_s"] = time.perf_counter() - tick
-        for leftover in [work / "prepared", *work.glob("*/checkpoint-*")]:
+        for leftover in [work / "prepared", corpus, *work.glob("*/checkpoint-*")]:
             shutil.rmtree(leftover, ignore_errors=True)
-        manifest = {
-            "set": SET_NAME,
-            "quick": quick,
-            "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "seconds": {k: round(v, 1) for k, v in {**times, "total_s": time.perf_counter() - started}.items()},
-            "data": sorted(p.name for p in data.iterdir() if p.suffix in (".txt", ".csv", ".jsonl")),
-            "metrics": {name: _eval_metrics(work / name) for name in ("classifier", "tagger")},
-        }
-        (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        manifest = ModelSetManifest(
+            name=f"zhbert demo models ({'quick ' if quick else ''}build on this machine)",
+            command="zhbert build-demo-models" + (" --quick" if quick else ""),
+            built=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            machine=f"{platform.machine()}, python {platform.python_version()}",
+            data={
+                "files": sorted(p.name for p in data.iterdir() if p.suffix in (".txt", ".csv", ".jsonl")),
+                "cloze_heldout": f"every {HELDOUT_EVERY}th document of law_corpus.txt, held out of pretraining",
+            },
+            models={"mlm": {"wwm-pretrain": {"max_steps": plan.pretrain_steps, "config_overrides": overrides}}} | flags,
+            metrics=metrics,
+            files=file_hashes(work),
+            extra={
+                "set": SET_NAME,
+                "quick": quick,
+                "seconds": {k: round(v, 1) for k, v in {**times, "total_s": time.perf_counter() - started}.items()},
+            },
+        )
+        manifest.write(work)
         if target.exists():
             shutil.rmtree(target)
         os.replace(work, target)
@@ -218,12 +234,16 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
     return DemoModelPaths.of(target)
 
 
-def _eval_metrics(path: Path) -> dict[str, float]:
-    report = path / "all_results.json"
-    if not report.is_file():
-        return {}
-    values = json.loads(report.read_text(encoding="utf-8"))
-    return {k: v for k, v in values.items() if k.startswith("eval_") and isinstance(v, float)}
+def _split_law_corpus(source: Path, out: Path) -> Path:
+    """``train.txt`` and ``heldout.txt`` in ``out``: every ``HELDOUT_EVERY``-th document of ``source`` held out
+    of pretraining, for the cloze test. Returns ``out``."""
+    documents = [d for d in source.read_text(encoding="utf-8").strip("\n").split("\n\n") if d.strip()]
+    heldout = documents[HELDOUT_EVERY - 1 :: HELDOUT_EVERY]
+    train = [d for i, d in enumerate(documents) if (i + 1) % HELDOUT_EVERY]
+    out.mkdir(parents=True, exist_ok=True)
+    for name, part in (("train.txt", train), ("heldout.txt", heldout)):
+        (out / name).write_text("\n\n".join(part) + "\n", encoding="utf-8")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,12 +1,12 @@
-"""The data of the whole-word-masking study (``benchmarks/wwm_study.py``): the legal branch-of-law task split by
-law with its 8-character leakage check, the review tasks and corpus, and a bag-of-n-grams baseline.
+"""The legal task's split by law and its 8-character leakage check: every dated version of one law, and any
+document that copies half of another, go to one split; a held-out document that shares half its 8-grams with a
+training document is counted as shared across splits.
 
-Everything here is a pure function of the shared data folder's files and fixed seeds.
+Everything here is a pure function of the documents and fixed seeds.
 """
 
 from __future__ import annotations
 
-import csv
 import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -15,18 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from zhbert.data import read_cls_file, split_examples
 from zhbert.errors import DataError, MissingFileError
-from zhbert.text.files import atomic_write
-from zhbert_demo.base_corpus import (
-    DEV_PERCENT,
-    HELDOUT_LAW_PERCENT,
-    HELDOUT_LAW_SEED,
-    SPLIT_SEED,
-    TEST_PERCENT,
-    law_key,
-    squash,
-)
+
+from ..splits import heldout_laws, law_key, squash
 
 __all__ = [
     "GRAM",
@@ -35,17 +26,12 @@ __all__ = [
     "SHARED_THRESHOLD",
     "LawDocument",
     "LegalSplit",
-    "NgramBaseline",
     "base_heldout_laws",
     "document_grams",
-    "fit_ngram_baseline",
     "leakage",
     "read_law_documents",
     "split_laws",
-    "squash",
     "window_hashes",
-    "write_documents",
-    "write_examples",
 ]
 
 GRAM = 8  # characters of the overlap check
@@ -145,9 +131,8 @@ class _GramIndex:
 
 
 def base_heldout_laws(documents: Sequence[LawDocument]) -> set[str]:
-    """The laws the shipped base model held out of its pretraining (``zhbert_demo.base_corpus``'s draw)."""
-    laws = sorted({d.law for d in documents})
-    return set(random.Random(HELDOUT_LAW_SEED).sample(laws, max(1, round(len(laws) * HELDOUT_LAW_PERCENT / 100))))
+    """The laws the shipped base model held out of its pretraining (``wwm_pretrain.splits.heldout_laws``)."""
+    return heldout_laws(d.law for d in documents)
 
 
 @dataclass(frozen=True)
@@ -244,67 +229,3 @@ def leakage(documents: Sequence[LawDocument], splits: Sequence[str]) -> dict[str
         "paragraphs_equal_to_train": equal,
         "paragraphs_8gram_covered_by_train": covered,
     }
-
-
-def write_examples(path: Path, rows: Sequence[tuple[str, str]]) -> None:
-    """A ``label,text`` CSV, written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["label", "text"])
-        writer.writerows(rows)
-
-
-def write_documents(path: Path, documents: Sequence[Sequence[str]]) -> int:
-    """``wwm-pretrain``'s .txt format (a paragraph a line, a blank line between documents); returns characters."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write(path) as handle:
-        handle.write("\n\n".join("\n".join(doc) for doc in documents) + "\n")
-    return sum(len(p) for doc in documents for p in doc)
-
-
-def review_split(path: Path) -> tuple[list[tuple[str, str]], ...]:
-    """(train, dev, test) of ``label,review`` pairs, split as ``zhbert train --validation_split_percentage 10
-    --test_split_percentage 10 --split_seed 42`` does (empty reviews are skipped by the reader)."""
-    examples = read_cls_file(path, text_column="review").examples
-    parts = split_examples(examples, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED)
-    return tuple([(str(e.label), e.text) for e in part] for part in parts)
-
-
-# --- the bag-of-n-grams baseline --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class NgramBaseline:
-    """Test scores of the TF-IDF character 1-2-gram logistic regression, and the strength chosen on dev."""
-
-    accuracy: float
-    macro_f1: float
-    dev_accuracy: float
-    C: float
-    features: int
-
-
-def fit_ngram_baseline(
-    train: Sequence[tuple[str, str]], dev: Sequence[tuple[str, str]], test: Sequence[tuple[str, str]]
-) -> NgramBaseline:
-    """Sublinear TF-IDF over character unigrams and bigrams (whitespace removed, seen in 2+ training texts) and a
-    multinomial logistic regression (scikit-learn, L2), its strength ``C`` chosen on dev accuracy, scored once on
-    test. Rows are (label, text) pairs."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    from zhbert.finetune.metrics import classification_metrics
-
-    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=False)
-    x_train = vectorizer.fit_transform([squash(t) for _, t in train])
-    x_dev, x_test = (vectorizer.transform([squash(t) for _, t in rows]) for rows in (dev, test))
-    y_train = [label for label, _ in train]
-    fits = []
-    for c in (1.0, 10.0, 100.0):
-        model = LogisticRegression(C=c, max_iter=2000).fit(x_train, y_train)
-        dev_scores = classification_metrics([label for label, _ in dev], list(model.predict(x_dev)))
-        fits.append((dev_scores["accuracy"], -c, model))
-    dev_accuracy, neg_c, best = max(fits, key=lambda f: (f[0], f[1]))  # ties: the stronger regularisation
-    scores = classification_metrics([label for label, _ in test], list(best.predict(x_test)))
-    return NgramBaseline(scores["accuracy"], scores["macro_f1"], dev_accuracy, -neg_c, len(vectorizer.vocabulary_))
