@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from zhbert.resources import BERT_BASE_CHINESE_DIR
+from zhbert.text import zhbert_home
 
 from .manifest import MANIFEST, ModelSetManifest, file_hashes, finetune_figures
 
@@ -41,7 +42,6 @@ __all__ = [
     "build_demo_models",
     "demo_models_dir",
     "main",
-    "zhbert_home",
 ]
 
 DEMO_DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -52,11 +52,6 @@ DEMO_TERMS = DEMO_DATA_DIR / "discovered_terms.txt"
 SET_NAME = "demo-models-v1"
 DEV_PERCENT = TEST_PERCENT = 10.0  # of each fine-tuning file, for the figures the manifest records
 HELDOUT_EVERY = 10  # every 10th document of the legal corpus is held out of pretraining for the cloze test
-
-
-def zhbert_home() -> Path:
-    """``$ZHBERT_HOME``, default ``~/.cache/zhbert``."""
-    return Path(os.environ.get("ZHBERT_HOME") or Path.home() / ".cache" / "zhbert").expanduser()
 
 
 def demo_models_dir(home: str | Path | None = None) -> Path:
@@ -121,7 +116,8 @@ def build_demo_models(home: str | Path | None = None, force: bool = False, quick
     from wwm_pretrain.arguments import DataArguments, ModelArguments
     from wwm_pretrain.cloze import heldout_cloze
     from wwm_pretrain.run import pretrain
-    from zhbert.finetune import FinetuneArguments, PrecisionTrainingArguments, TaskArguments, finetune
+    from zhbert.finetune import FinetuneArguments, TaskArguments, finetune
+    from zhbert.models import PrecisionTrainingArguments
 
     target = demo_models_dir(home)
     if not force and (target / MANIFEST).is_file():

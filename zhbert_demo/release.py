@@ -45,6 +45,7 @@ from typing import Any
 from wwm_pretrain.cloze import heldout_cloze
 from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT, squash
 from wwm_pretrain.stages import Stages
+from zhbert.text import nonblank_lines
 
 from .manifest import ModelSetManifest, file_hashes, finetune_figures
 
@@ -276,8 +277,7 @@ def build_release(shared: Path, work: Path, out: Path, keep: Sequence[str] = ())
     def build_vocab() -> dict[str, Any]:
         print("release: step 2: the pruned vocabulary", flush=True)
         tokenizer = AutoTokenizer.from_pretrained(str(BERT_BASE_CHINESE_DIR))
-        with open(corpus / "train.txt", encoding="utf-8") as lines:
-            tokens = prune_vocab(tokenizer, count_tokens(tokenizer, lines), 2)
+        tokens = prune_vocab(tokenizer, count_tokens(tokenizer, nonblank_lines([corpus / "train.txt"])), 2)
         save_pruned_tokenizer(tokenizer, tokens, work / "vocab", source="bert-base-chinese")
         return {"size": json.loads((work / "vocab" / "pruned_vocab.json").read_text(encoding="utf-8"))["size"]}
 

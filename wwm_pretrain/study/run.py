@@ -62,7 +62,7 @@ def run_study(
         The stages' results, which of them ran in this call, and the report's path.
     """
     from zhbert.errors import UsageError
-    from zhbert.finetune import PrecisionTrainingArguments
+    from zhbert.models import PrecisionTrainingArguments
 
     started = time.perf_counter()
     for name in schemes:

@@ -22,7 +22,7 @@ def pretrain_scheme(
     """One continued-pretraining run with ``wwm_pretrain.pretrain``; its curve, and the fixed-mask cloze test."""
     import torch
 
-    from zhbert.finetune import PrecisionTrainingArguments
+    from zhbert.models import PrecisionTrainingArguments
 
     from ..run import pretrain
 

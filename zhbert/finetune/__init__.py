@@ -3,7 +3,6 @@ the arguments; the ``Trainer`` that evaluates through the Python API; metrics; a
 
 from __future__ import annotations
 
-from ..models.training_args import PrecisionTrainingArguments  # also importable from here
 from .arguments import FinetuneArguments, TaskArguments
 from .classification import ClassificationTask
 from .features import ner_features, word_spans
@@ -20,7 +19,6 @@ __all__ = [
     "FinetuneArguments",
     "LengthBuckets",
     "NerTask",
-    "PrecisionTrainingArguments",
     "Task",
     "TaskArguments",
     "classification_metrics",
