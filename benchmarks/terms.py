@@ -29,7 +29,7 @@ from typing import Any
 from _common import REPO, SHARED_DATA, header
 
 from zhbert.terms import Term, discover_terms, known_words, write_user_dict
-from zhbert.text import JiebaSegmenter
+from zhbert.text import JiebaSegmenter, word_offsets
 
 SIGHAN = SHARED_DATA / "icwb2_sighan2005"
 LAW = SHARED_DATA / "law_corpus_zh" / "law_corpus.txt"
@@ -51,19 +51,11 @@ def gold_lines(name: str) -> list[str]:
     return [line for line in lines if line.strip()]
 
 
-def spans(words: list[str]) -> set[tuple[int, int]]:
-    out, pos = set(), 0
-    for word in words:
-        out.add((pos, pos + len(word)))
-        pos += len(word)
-    return out
-
-
 def word_f1(segmenter: JiebaSegmenter, lines: list[str]) -> float:
     texts = ["".join(line.split()) for line in lines]
     hit = gold = predicted = 0
     for line, words in zip(lines, segmenter.cut(texts), strict=True):
-        g, p = spans(line.split()), spans(words)
+        g, p = set(word_offsets(line.split())), set(word_offsets(words))
         hit, gold, predicted = hit + len(g & p), gold + len(g), predicted + len(p)
     precision, recall = hit / predicted, hit / gold
     return 2 * precision * recall / (precision + recall)
@@ -73,7 +65,7 @@ def breakdown(ranked: list[str], lines: list[str], wanted: set[str], k: int = 20
     """Of the top ``k``: gold words; runs the gold segmentation cuts into shorter words (both ends on a gold word
     boundary in most occurrences: 戗 堤, 大江 截流); the rest, which cross a gold boundary in most occurrences."""
     texts = ["".join(line.split()) for line in lines]
-    ends = [{0} | {end for _, end in spans(line.split())} for line in lines]
+    ends = [{0} | {end for _, end in word_offsets(line.split())} for line in lines]
     gold = split = 0
     for word in ranked[:k]:
         if word in wanted:

@@ -16,6 +16,7 @@ from zhbert.text import (
     read_user_dict,
     restore_text,
     split_long_text,
+    word_offsets,
 )
 
 from .conftest import TEST_DATA
@@ -117,6 +118,15 @@ def test_check_texts_names_the_item():
         check_texts(["ok", "bad\ud800"])
     with pytest.raises(TypeError, match=r"texts\[0\] is NoneType"):
         JiebaSegmenter().cut([None])
+
+
+def test_word_offsets_cover_the_text_in_order():
+    words = ["中华人民共和国", " ", "刑法", "😀", "第3条"]
+    offsets = word_offsets(words)
+    text = "".join(words)
+    assert [text[a:b] for a, b in offsets] == words
+    assert offsets == [(0, 7), (7, 8), (8, 10), (10, 11), (11, 14)]
+    assert word_offsets([]) == []
 
 
 def test_restore_text_puts_back_dropped_whitespace():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +34,12 @@ def train_ltp(shared: Path, model_dir: Path, epochs: int) -> dict[str, Any]:
     trainer.train().save(str(work / "cws_model.bin"))
     # "nerual" is LTP's own spelling of the key.
     (work / "config.json").write_text(json.dumps({"nerual": False, "tasks": {"cws": "cws_model.bin"}}))
-    from zhbert.text import LtpSegmenter
+    from zhbert.text import LtpSegmenter, word_offsets
 
     dev = lines[:200]
     predicted = LtpSegmenter(str(work)).cut(["".join(line.split()) for line in dev])
-    gold_words = [_spans(line.split()) for line in dev]
-    got = [_spans(words) for words in predicted]
+    gold_words = [set(word_offsets(line.split())) for line in dev]
+    got = [set(word_offsets(words)) for words in predicted]
     tp = sum(len(g & p) for g, p in zip(gold_words, got, strict=True))
     precision, recall = tp / max(1, sum(map(len, got))), tp / max(1, sum(map(len, gold_words)))
     shutil.rmtree(model_dir, ignore_errors=True)
@@ -50,11 +49,3 @@ def train_ltp(shared: Path, model_dir: Path, epochs: int) -> dict[str, Any]:
         "epochs": epochs,
         "dev_f1": 2 * precision * recall / max(1e-9, precision + recall),
     }
-
-
-def _spans(words: Sequence[str]) -> set[tuple[int, int]]:
-    spans, start = set(), 0
-    for w in words:
-        spans.add((start, start + len(w)))
-        start += len(w)
-    return spans

@@ -19,6 +19,7 @@ from .segmenters import (
     read_user_dict,
     restore_text,
     split_long_text,
+    word_offsets,
 )
 from .word_ids import (
     chinese_ref_from_word_ids,
@@ -53,6 +54,7 @@ __all__ = [
     "split_long_text",
     "text_token_ids",
     "word_ids_from_chinese_ref",
+    "word_offsets",
     "word_pieces",
     "write_chinese_ref",
     "wwm_features",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from ...errors import UsageError
-from .base import Segmenter, restore_text, split_long_text
+from .base import Segmenter, restore_text, split_long_text, word_offsets
 from .char import CharSegmenter
 from .jieba import JiebaSegmenter
 from .ltp import LtpSegmenter
@@ -26,6 +26,7 @@ __all__ = [
     "read_user_dict",
     "restore_text",
     "split_long_text",
+    "word_offsets",
 ]
 
 

@@ -15,9 +15,18 @@ import numpy as np
 from ...errors import UsageError
 from ..checks import check_texts
 
-__all__ = ["Segmenter", "restore_text", "split_long_text"]
+__all__ = ["Segmenter", "restore_text", "split_long_text", "word_offsets"]
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
+
+
+def word_offsets(words: Sequence[str]) -> list[tuple[int, int]]:
+    """``[start, end)`` of each word in the text the words make up, in order (how segmentations are scored)."""
+    offsets, start = [], 0
+    for word in words:
+        offsets.append((start, start + len(word)))
+        start += len(word)
+    return offsets
 
 
 def restore_text(text: str, words: Sequence[str], index: int = 0) -> list[str]:
