@@ -4,7 +4,7 @@
 # No pretrained weights exist offline, so:
 #   1. the model is first fine-tuned on 64,760 labelled reviews from other domains (online_shopping_10_cats
 #      without its hotel category, and waimai_10k; any review also in ChnSentiCorp left out);
-#   2. a character n-gram model (ngram_baseline.py) is fitted on the ChnSentiCorp training split and labels a
+#   2. a character n-gram model (the study's scikit-learn baseline) is fitted on the ChnSentiCorp training split and labels a
 #      transfer set with its probabilities: the training reviews, 6 perturbed copies of each, and 20,000 of the
 #      other-domain reviews (ngram_teacher.py);
 #   3. the model is trained on those soft labels (knowledge distillation), 2 epochs, keeping the checkpoint best on

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ChnSentiCorp hotel reviews (binary sentiment) fine-tuned from a pretrained base, with no n-gram teacher:
 # zhbert train classify on the recipe's fixed-seed 80/10/10 split of the 7,765 non-empty reviews (the split of
-# chnsenticorp.sh and ngram_baseline.py), the best dev checkpoint scored once on test. The shipped base
+# chnsenticorp.sh and ngram_teacher.py), the best dev checkpoint scored once on test. The shipped base
 # (zhbert_demo/models/mlm) never saw this split's dev or test reviews. The last line printed is the test
 # accuracy, e.g. "test_accuracy 0.915".
 #
