@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-# The suite runs in float32 on every machine, so its figures do not depend on the CPU; tests/zhbert/models/test_precision.py
-# covers the bf16 path by setting the variable itself. ZHBERT_CPU_BF16=1 runs the whole suite as on a bf16 CPU.
+# The suite runs in float32 on every machine, so its figures do not depend on the CPU;
+# tests/zhbert/models/test_precision.py covers the bf16 path by setting the variable itself. ZHBERT_CPU_BF16=1 runs
+# the whole suite as on a bf16 CPU.
 os.environ.setdefault("ZHBERT_CPU_BF16", "0")
 
 REPO = Path(__file__).resolve().parent.parent
