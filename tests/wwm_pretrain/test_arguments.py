@@ -111,7 +111,7 @@ def test_recipe_of_the_review_pretraining_is_the_one_its_script_runs():
 
 
 def test_load_prepare_train_is_pretrain(tiny_config_dir, law_txt, tmp_path):
-    from .test_pretrain_run import tiny_args
+    from tests.wwm_pretrain.test_run import tiny_args
 
     def run(out):
         argv = tiny_args(tiny_config_dir, law_txt, out, tmp_path / "cache", "--max_steps", "2", "--save_strategy", "no")

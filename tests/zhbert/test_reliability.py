@@ -225,7 +225,7 @@ def _umask() -> int:
 def test_torch_floor_loads_weights_only():
     import tomllib
 
-    from .conftest import REPO
+    from tests.conftest import REPO
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert "torch>=2.6" in project["dependencies"]  # torch.load takes weights only by default from 2.6 on
