@@ -1,0 +1,195 @@
+"""Entity offsets checked against their text and placed in code points, the unit every zhbert span uses.
+
+Browser tools count UTF-16 units (an emoji or a rare character outside the BMP is two), Python counts code points
+(one). Where an export carries each entity's text, every entity of a record is checked against it, and when the
+record's entities only match as UTF-16 units they are read so, and counted as repaired. Where it carries none
+(doccano), ``unit`` decides: ``"auto"`` reads a file as UTF-16 only when some entity ends past its text in code
+points and every entity fits UTF-16 units, and says so.
+
+    >>> from_utf16("😀张三", 2), to_utf16("😀张三", 1)
+    (1, 2)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ...errors import DataError, UsageError
+from ...tagging.schemes import Span
+from ..ner_example import NerExample
+from .overlaps import find_overlaps
+from .records import Overlap, RawRecord, RawSpan, Refusal
+
+__all__ = ["UNITS", "Placed", "from_utf16", "place_records", "to_utf16", "utf16_length"]
+
+UNITS = ("auto", "codepoints", "utf16")
+
+
+def _astral(char: str) -> bool:
+    return ord(char) > 0xFFFF
+
+
+def utf16_length(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units."""
+    return len(text) + sum(1 for char in text if _astral(char))
+
+
+def to_utf16(text: str, index: int) -> int:
+    """The UTF-16 offset of code point ``index`` of ``text``."""
+    return index + sum(1 for char in text[:index] if _astral(char))
+
+
+def _utf16_table(text: str) -> dict[int, int]:
+    """UTF-16 offset -> code point index, for each offset that falls between two characters."""
+    table, units = {}, 0
+    for index, char in enumerate(text):
+        table[units] = index
+        units += 2 if _astral(char) else 1
+    table[units] = len(text)
+    return table
+
+
+def from_utf16(text: str, offset: int) -> int | None:
+    """The code point index of UTF-16 ``offset`` into ``text``; ``None`` past the end or inside a surrogate pair."""
+    return _utf16_table(text).get(offset)
+
+
+@dataclass(frozen=True)
+class Placed:
+    """Records placed in code points: the examples and what the report says of them."""
+
+    examples: list[NerExample]
+    unit: str
+    spans: int
+    repaired: int
+    refused: tuple[Refusal, ...]
+    overlaps: tuple[Overlap, ...]
+    duplicates: int
+    notes: tuple[str, ...]
+
+
+def _place(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) -> tuple[int, int] | str:
+    """``(start, end)`` in code points, or why the offsets do not fit the text."""
+    if unit == "utf16" and table is not None:
+        start, end = table.get(span.start), table.get(span.end)
+        if start is None or end is None:
+            if max(span.start, span.end) > max(table):
+                return f"{span.shown} is past the end of its text ({max(table)} UTF-16 units)"
+            return f"{span.shown} cuts a character outside the BMP in half (UTF-16 units)"
+    else:
+        start, end = span.start, span.end
+    if span.text is None:
+        if start < 0 or end <= start:
+            return f"{span.shown} is empty or reversed"
+        if end > len(text):
+            return f"{span.shown} is past the end of its text ({len(text)} characters)"
+    elif text[max(start, 0) : end] != span.text or start < 0 or end <= start:
+        return f"{span.shown} does not match the text there, {text[max(start, 0) : end]!r}"
+    return start, end
+
+
+def _matches(spans: Sequence[RawSpan], text: str, unit: str, table: dict[int, int] | None) -> bool:
+    return all(not isinstance(_place(span, text, unit, table), str) for span in spans)
+
+
+def _file_unit(records: Sequence[RawRecord], unit: str) -> tuple[str, str]:
+    """The unit of entities written without their text, and a note when ``auto`` chose UTF-16."""
+    if unit != "auto":
+        return unit, ""
+    blind = [(rec, span) for rec in records for span in rec.spans if span.text is None]
+    past = next(((rec, s) for rec, s in blind if s.end > len(rec.text)), None)
+    if past is None:
+        return "codepoints", ""
+    fits = all(not isinstance(_place(s, rec.text, "utf16", _utf16_table(rec.text)), str) for rec, s in blind)
+    if not fits:
+        return "codepoints", ""
+    rec, span = past
+    return "utf16", (
+        f"offsets read as UTF-16 units: {rec.where}: {span.shown} ends past its text in code points "
+        f"({len(rec.text)} characters), and every offset of the file fits UTF-16 units"
+    )
+
+
+def _astral_note(records: Sequence[RawRecord], unit: str) -> str:
+    """A warning when code point offsets follow characters outside the BMP, where UTF-16 offsets would differ."""
+    risky = [
+        rec
+        for rec in records
+        if any(s.text is None and any(_astral(c) for c in rec.text[: max(s.start, 0)]) for s in rec.spans)
+    ]
+    if unit != "codepoints" or not risky:
+        return ""
+    return (
+        f"{len(risky):,} texts have an entity after a character outside the BMP (the first at {risky[0].where}); "
+        "their offsets were read as code points: if the tool counted UTF-16 units, read them with offsets='utf16'"
+    )
+
+
+def _record_unit(rec: RawRecord, unit: str, file_unit: str, table: dict[int, int] | None) -> str:
+    """The unit of a record's offsets: its entities' texts decide (UTF-16 only where every one then matches)."""
+    claimed = [s for s in rec.spans if s.text is not None]
+    if not claimed:
+        return file_unit
+    if unit != "auto":
+        return unit
+    if table is not None and not _matches(claimed, rec.text, "codepoints", None):
+        return "utf16" if _matches(claimed, rec.text, "utf16", table) else "codepoints"
+    return "codepoints"
+
+
+def _hint(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) -> str:
+    if (
+        span.text is None
+        or unit != "codepoints"
+        or table is None
+        or isinstance(_place(span, text, "utf16", table), str)
+    ):
+        return ""
+    return " (it matches as UTF-16 units, but not every entity of this text does)"
+
+
+def place_records(
+    records: Sequence[RawRecord], unit: str = "auto", strict: bool = True, refused: Sequence[Refusal] = ()
+) -> Placed:
+    """Check and place every entity of ``records`` in code points.
+
+    Args:
+        records: the texts with their entities as written.
+        unit: ``"auto"``, ``"codepoints"`` or ``"utf16"``: the unit of the file's offsets (see the module).
+        strict: raise on the first entity whose offsets do not fit its text; else leave it out and report it.
+        refused: entities the reader already left out (a discontinuous BRAT entity), reported with the rest.
+
+    Raises:
+        DataError: an entity that does not fit, with ``file:line`` (only when ``strict``).
+        ValueError: an unknown ``unit``.
+    """
+    if unit not in UNITS:
+        raise UsageError(f"offsets must be one of {', '.join(UNITS)}; got {unit!r}", argument="offsets")
+    file_unit, note = _file_unit(records, unit)
+    examples: list[NerExample] = []
+    placed_count = repaired = duplicates = 0
+    misfits: list[Refusal] = []
+    overlaps: list[Overlap] = []
+    for rec in records:
+        table = _utf16_table(rec.text) if any(_astral(c) for c in rec.text) else None
+        rec_unit = _record_unit(rec, unit, file_unit, table)
+        spans: list[Span] = []
+        for span in rec.spans:
+            where = span.where or rec.where
+            place = _place(span, rec.text, rec_unit, table)
+            if isinstance(place, str):
+                misfits.append(Refusal(where, place + _hint(span, rec.text, rec_unit, table)))
+                continue
+            repaired += place != (span.start, span.end)
+            spans.append((place[0], place[1], span.label))
+        unique = sorted(set(spans))
+        duplicates += len(spans) - len(unique)
+        placed_count += len(unique)
+        overlaps.extend(find_overlaps(rec.where, rec.text, unique))
+        examples.append(NerExample(rec.text, tuple(unique), rec.where))
+    if strict and misfits:
+        more = f"; {len(misfits):,} entities in all do not fit their text" if len(misfits) > 1 else ""
+        raise DataError(f"{misfits[0]}{more}")
+    notes = tuple(n for n in (note, _astral_note(records, file_unit)) if n)
+    return Placed(examples, file_unit, placed_count, repaired, (*refused, *misfits), tuple(overlaps), duplicates, notes)
