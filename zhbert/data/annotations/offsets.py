@@ -84,7 +84,7 @@ def _place(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) ->
             return f"{span.shown} is empty or reversed"
         if end > len(text):
             return f"{span.shown} is past the end of its text ({len(text)} characters)"
-    elif text[max(start, 0) : end] != span.text or start < 0 or end <= start:
+    elif text[max(start, 0) : end] != span.text or start < 0 or end <= start or end > len(text):
         return f"{span.shown} does not match the text there, {text[max(start, 0) : end]!r}"
     return start, end
 
@@ -126,16 +126,41 @@ def _astral_note(records: Sequence[RawRecord], unit: str) -> str:
     )
 
 
-def _record_unit(rec: RawRecord, unit: str, file_unit: str, table: dict[int, int] | None) -> str:
-    """The unit of a record's offsets: its entities' texts decide (UTF-16 only where every one then matches)."""
+def _verdict(rec: RawRecord, table: dict[int, int] | None) -> str:
+    """Which units a record's entity texts match in: ``"codepoints"``, ``"utf16"``, ``"both"`` (and the two
+    readings differ), ``"neither"``, or ``"blind"`` when no entity carries its text."""
     claimed = [s for s in rec.spans if s.text is not None]
     if not claimed:
-        return file_unit
+        return "blind"
+    cp = _matches(claimed, rec.text, "codepoints", None)
+    if table is None:
+        return "codepoints" if cp else "neither"
+    u16 = _matches(claimed, rec.text, "utf16", table)
+    differ = any(table.get(s.start) != s.start or table.get(s.end) != s.end for s in claimed)
+    if cp and u16:
+        return "both" if differ else "codepoints"
+    return "codepoints" if cp else "utf16" if u16 else "neither"
+
+
+def _record_units(records: Sequence[RawRecord], tables: Sequence[dict[int, int] | None], unit: str, file_unit: str):
+    """The unit of each record, and a note on the records whose entity texts match both ways."""
     if unit != "auto":
-        return unit
-    if table is not None and not _matches(claimed, rec.text, "codepoints", None):
-        return "utf16" if _matches(claimed, rec.text, "utf16", table) else "codepoints"
-    return "codepoints"
+        return [unit if any(s.text is not None for s in rec.spans) else file_unit for rec in records], ""
+    verdicts = [_verdict(rec, table) for rec, table in zip(records, tables, strict=True)]
+    prefer = "utf16" if verdicts.count("utf16") > verdicts.count("codepoints") else "codepoints"
+    units = [
+        file_unit if v == "blind" else prefer if v == "both" else "utf16" if v == "utf16" else "codepoints"
+        for v in verdicts
+    ]
+    both = [rec.where for rec, v in zip(records, verdicts, strict=True) if v == "both"]
+    note = ""
+    if both:
+        note = (
+            f"{len(both):,} texts have entities that match their text both as code points and as UTF-16 units "
+            f"(the first at {both[0]}); read as {'UTF-16 units' if prefer == 'utf16' else 'code points'}, "
+            "as most of the file"
+        )
+    return units, note
 
 
 def _hint(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) -> str:
@@ -171,9 +196,9 @@ def place_records(
     placed_count = repaired = duplicates = 0
     misfits: list[Refusal] = []
     overlaps: list[Overlap] = []
-    for rec in records:
-        table = _utf16_table(rec.text) if any(_astral(c) for c in rec.text) else None
-        rec_unit = _record_unit(rec, unit, file_unit, table)
+    tables = [_utf16_table(rec.text) if any(_astral(c) for c in rec.text) else None for rec in records]
+    units, both = _record_units(records, tables, unit, file_unit)
+    for rec, table, rec_unit in zip(records, tables, units, strict=True):
         spans: list[Span] = []
         for span in rec.spans:
             where = span.where or rec.where
@@ -191,5 +216,5 @@ def place_records(
     if strict and misfits:
         more = f"; {len(misfits):,} entities in all do not fit their text" if len(misfits) > 1 else ""
         raise DataError(f"{misfits[0]}{more}")
-    notes = tuple(n for n in (note, _astral_note(records, file_unit)) if n)
+    notes = tuple(n for n in (note, both, _astral_note(records, file_unit)) if n)
     return Placed(examples, file_unit, placed_count, repaired, (*refused, *misfits), tuple(overlaps), duplicates, notes)
