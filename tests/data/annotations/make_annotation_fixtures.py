@@ -230,7 +230,7 @@ def brat() -> None:
         f"T1\tPER {at(text, '张小明')[0]} {at(text, '张小明')[1]}\t张小明",
         f"T2\tORG {at(text, '北京大学')[0]} {at(text, '北京大学')[1]}\t北京大学",
         f"T3\tLOC {at(text, '北京')[0]} {at(text, '北京')[1]}\t北京",
-        f"T4\tPER {at(text, '李雷')[0]} {at(text, '李雷')[1]};{at(text, '韩梅梅')[0]} {at(text, '韩梅梅')[1]}\t李雷 韩梅梅",
+        "T4\tPER {} {};{} {}\t李雷 韩梅梅".format(*at(text, "李雷"), *at(text, "韩梅梅")),
         "R1\tStudy Arg1:T1 Arg2:T2",
         "A1\tNegated T3",
         "#1\tAnnotatorNotes T1\t学生",

@@ -84,7 +84,7 @@ def expect_record(where: str, obj: Any, fmt: str) -> dict[str, Any]:
     if shape is not None and shape != fmt:
         raise DataError(
             f"{where}: this record is {FORMATS[shape]}, but the file is read as {FORMATS[fmt]}; "
-            "give its format, or split the file"
+            "a file holds one shape: give the right format, or split the file"
         )
     return obj
 
@@ -126,10 +126,10 @@ def detect_format(path: Path, text: str | None) -> str:
         raise UsageError(f"{path}: the content is needed to tell its format")
     if not (path.suffix.lower() in (".json", ".jsonl") or re.match(r"\s*(\{|\[\s*[{\]])", text)):
         return "tags"
-    for _, record in iter_json(path, text):
+    for lineno, record in iter_json(path, text):
         shape = shape_of(record)
-        if shape is not None and shape != "unknown":
-            return shape
         if shape == "unknown":
-            break
-    return "cluener"
+            expect_record(f"{path}:{lineno}", record, "cluener")  # raises, naming what it found
+        if shape is not None:
+            return shape
+    return "cluener"  # texts without entities, or none: any JSON reader reads them alike
