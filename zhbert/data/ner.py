@@ -33,11 +33,13 @@ from .annotations.overlaps import flatten
 from .annotations.read import read_annotations
 from .annotations.records import AnnotationReport, Overlap
 from .ner_example import NerExample
+from .word_tokens import is_word_tokens, join_words, refuse_clause_tokens
 
 __all__ = ["NerData", "NerExample", "read_ner_data", "read_ner_file", "write_conll_bioes"]
 
 logger = logging.getLogger(__name__)
 
+LATIN_SPACES = "with a space where two Latin words meet"
 # A file is read as position-digit tokens when at least this share of its tokens fit that format.
 POSITION_DIGITS_SHARE = 0.9
 
@@ -163,6 +165,7 @@ def _read_conll(
 ) -> NerData:
     sentences: list[list[tuple[str, str, int]]] = []  # (token, tag, line number) per character line
     current: list[tuple[str, str, int]] = []
+    documents = 0
     for lineno, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         if not line.strip():
@@ -171,6 +174,12 @@ def _read_conll(
                 current = []
                 if limit is not None and len(sentences) >= limit:
                     break
+            continue
+        if line.split(maxsplit=1)[0] == "-DOCSTART-":  # a document break (CoNLL-2003), not text
+            documents += 1
+            if current:
+                sentences.append(current)
+                current = []
             continue
         parsed = _split_line(line)
         if parsed is None:
@@ -195,20 +204,31 @@ def _read_conll(
     used = detect_scheme([tag for _, tag, _ in sent] for sent in sentences) if wanted == "AUTO" else wanted
     if wanted != "AUTO":
         _check_prefixes(path, sentences, used)
+    token_lists = stripped if position_digits else [[tok for tok, _, _ in sent] for sent in sentences]
+    words = not looks and is_word_tokens(token_lists)
+    if words or documents:
+        said = f"read as word tokens, {LATIN_SPACES}" if words else ""
+        said += f"{'; ' if words and documents else ''}{documents:,} -DOCSTART- lines read as document breaks"
+        note = f"{note}; {said}" if note else f"{path}: {said}"
     examples = []
-    for sent, plain in zip(sentences, stripped, strict=True):
-        tokens = plain if position_digits else [tok for tok, _, _ in sent]
+    for sent, tokens in zip(sentences, token_lists, strict=True):
         try:
             spans = tags_to_spans([tag for _, tag, _ in sent], used, fix=fix_tags)
         except TagError as err:
             fixable = err.argument == "fix_tags"
             raise TagError(err.reason, f"{path}:{sent[err.position][2]}", err.position, fixable) from None
         # Offsets count characters, also where a token holds several (a number or a Latin word).
-        offsets = [0]
-        for tok in tokens:
-            offsets.append(offsets[-1] + len(tok))
-        char_spans = tuple((offsets[s], offsets[e], t) for s, e, t in spans)
-        examples.append(NerExample("".join(tokens), char_spans, f"{path}:{sent[0][2]}"))
+        if words:
+            refuse_clause_tokens(path, sent, tokens)
+            text, starts, ends = join_words(tokens)
+        else:
+            text, starts, ends = "".join(tokens), [], [0]
+            for tok in tokens:
+                starts.append(ends[-1])
+                ends.append(ends[-1] + len(tok))
+            ends = ends[1:]
+        char_spans = tuple((starts[s], ends[e - 1], t) for s, e, t in spans)
+        examples.append(NerExample(text, char_spans, f"{path}:{sent[0][2]}"))
     return NerData(examples, used, position_digits, note)
 
 
