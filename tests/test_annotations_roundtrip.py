@@ -4,11 +4,14 @@ offsets in UTF-16 units, as browser tools count them."""
 
 from __future__ import annotations
 
+import contextlib
+import json
+
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from zhbert.data import NerExample, read_annotations
+from zhbert.data import NerExample, read_annotations, read_ner_data
 from zhbert.data.annotations import (
     from_utf16,
     to_utf16,
@@ -20,6 +23,7 @@ from zhbert.data.annotations import (
     write_label_studio,
     write_label_studio_min,
 )
+from zhbert.errors import ZhbertError
 
 PIECES = st.one_of(
     st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5),  # CJK
@@ -111,3 +115,42 @@ def test_utf16_offsets_convert_both_ways(text):
     for index in range(len(text) + 1):
         assert from_utf16(text, to_utf16(text, index)) == index
         assert to_utf16(text, index) == len(text[:index].encode("utf-16-le")) // 2
+
+
+KEYS = [
+    "text",
+    "data",
+    "label",
+    "labels",
+    "entities",
+    "annotations",
+    "predictions",
+    "result",
+    "value",
+    "start",
+    "end",
+    "start_offset",
+    "end_offset",
+    "start_idx",
+    "end_idx",
+    "type",
+    "entity",
+    "annotator",
+    "id",
+]
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 12) | st.sampled_from(["张三", "PER", "😀a", ""]),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(KEYS), inner, max_size=5),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records=st.lists(JSON, min_size=1, max_size=3), as_list=st.booleans())
+def test_any_json_is_read_or_refused_with_a_zhbert_error(records, as_list, tmp_path):
+    path = tmp_path / "any.json"
+    body = json.dumps(records) if as_list else "".join(json.dumps(r) + "\n" for r in records)
+    path.write_text(body, encoding="utf-8")
+    for read in (read_annotations, lambda p: read_ner_data(p, fix_tags=True)):
+        with contextlib.suppress(ZhbertError):  # a clear error is fine; any other exception is a bug
+            read(path)

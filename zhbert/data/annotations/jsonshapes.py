@@ -29,6 +29,15 @@ def _is_int(value: Any) -> bool:
     return type(value) is int
 
 
+def as_list(where: str, value: Any, what: str) -> list[Any]:
+    """``value`` if it is a list (``None`` is an empty one); else ``DataError`` naming ``where`` and ``what``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise DataError(f"{where}: {what} must be a list, found {describe(value)}")
+    return value
+
+
 def record_text(where: str, record: dict[str, Any], keys: Sequence[str] = ("text",)) -> str:
     """The text of a record, under the first of ``keys`` it has; ``DataError`` naming ``where`` if not a string."""
     text = next((record[k] for k in keys if k in record), None)
@@ -47,7 +56,7 @@ def parse_doccano(path: Path, items: Items) -> list[RawRecord]:
         text = record_text(where, record, ("text", "data"))
         spans = []
         if "entities" in record:
-            for item in record["entities"] or []:
+            for item in as_list(where, record["entities"], "'entities'"):
                 if not (
                     isinstance(item, dict) and _is_int(item.get("start_offset")) and _is_int(item.get("end_offset"))
                 ):
@@ -55,7 +64,7 @@ def parse_doccano(path: Path, items: Items) -> list[RawRecord]:
                 start, end, label = item["start_offset"], item["end_offset"], str(item.get("label"))
                 spans.append(RawSpan(start, end, label, None, f"{label} [{start}, {end})"))
         else:
-            for item in record.get("label", record.get("labels")) or []:
+            for item in as_list(where, record.get("label", record.get("labels")), "'label'"):
                 if not (isinstance(item, list) and len(item) == 3 and _is_int(item[0]) and _is_int(item[1])):
                     raise DataError(f'{where}: entity {item!r} is not [start, end, "TYPE"]')
                 start, end, label = item[0], item[1], str(item[2])
@@ -72,7 +81,7 @@ def parse_cmeee(path: Path, items: Items) -> list[RawRecord]:
         record = expect_record(where, obj, "cmeee")
         text = record_text(where, record)
         spans = []
-        for item in record.get("entities") or []:
+        for item in as_list(where, record.get("entities"), "'entities'"):
             if not (isinstance(item, dict) and _is_int(item.get("start_idx")) and _is_int(item.get("end_idx"))):
                 raise DataError(f"{where}: entity {item!r} is not {{start_idx, end_idx, type, entity}}")
             start, end, label = item["start_idx"], item["end_idx"], str(item.get("type"))

@@ -18,7 +18,7 @@ from ...errors import DataError
 from ...text.files import atomic_write
 from ..ner_example import NerExample
 from .formats import expect_record
-from .jsonshapes import Items, record_text
+from .jsonshapes import Items, as_list, record_text
 from .offsets import to_utf16
 from .records import RawRecord, RawSpan
 
@@ -79,20 +79,22 @@ def parse_label_studio(path: Path, items: Items, annotator: str = "first") -> tu
         data: dict[str, Any] = task["data"] if isinstance(task.get("data"), dict) else {}
         keys = ["text"] if "text" in data else [k for k, v in data.items() if isinstance(v, str)][:1] or ["text"]
         text = record_text(where, data, keys)
-        done = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
+        annotations = as_list(where, task.get("annotations"), "'annotations'")
+        predictions = [p for p in as_list(where, task.get("predictions"), "'predictions'") if isinstance(p, dict)]
+        done = [a for a in annotations if isinstance(a, dict) and not a.get("was_cancelled")]
         if done:
             several += len(done) > 1
             chosen = choose(done, annotator, lambda a: a.get("completed_by"))
             if chosen is None:
                 missing += 1
                 continue
-        elif task.get("predictions"):
-            chosen = task["predictions"][0]
+        elif predictions:
+            chosen = predictions[0]
             other["were read from their predictions (no annotation)"] += 1
         else:
             other["had no annotation and were left out"] += 1
             continue
-        values = [r.get("value") for r in chosen.get("result") or [] if isinstance(r, dict)]
+        values = [r.get("value") for r in as_list(where, chosen.get("result"), "'result'") if isinstance(r, dict)]
         records.append(RawRecord(where, text, _spans(where, values)))
     return records, _notes("label-studio", annotator, several, missing, other)
 
@@ -105,7 +107,7 @@ def parse_label_studio_min(path: Path, items: Items, annotator: str = "first") -
         where = f"{path}:{lineno}"
         record = expect_record(where, obj, "label-studio-min")
         text = record_text(where, record)
-        key = ("id", record["id"]) if "id" in record else ("text", text)
+        key = ("id", json.dumps(record["id"], sort_keys=True)) if "id" in record else ("text", text)
         groups.setdefault(key, []).append((where, record))
     records = []
     several = missing = 0
