@@ -82,6 +82,7 @@ def test_label_studio_export_repairs_utf16_offsets_after_an_emoji():
     assert data.report.notes == (
         "annotator='first': 1 texts had several annotations; one of each was read",
         "1 label-studio tasks had no annotation and were left out",
+        f"1 texts' offsets counted UTF-16 units, and were read so (the first at {HERE / 'label_studio.json'}:140)",
     )
     assert "2 repaired, 0 refused" in data.report.summary()
 

@@ -8,7 +8,7 @@ import contextlib
 import json
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from zhbert.data import NerExample, read_annotations, read_ner_data
@@ -57,6 +57,17 @@ def _write(shape: str, path, exs: list[NerExample]):
         unit = shape.rsplit("-", 1)[1]
         write_label_studio(path / "a.json", exs, predictions=False, unit=unit)
         return path / "a.json", {}  # the entities' texts tell the unit
+    if shape == "label-studio-json-browser":
+        # A browser counts UTF-16 units and reads a \r\n as one character.
+        write_label_studio(path / "a.json", exs, predictions=False)
+        tasks = json.loads((path / "a.json").read_text(encoding="utf-8"))
+        for task in tasks:
+            text = task["data"]["text"]
+            for region in task["annotations"][0]["result"]:
+                for key in ("start", "end"):
+                    region["value"][key] = utf16_length(text[: region["value"][key]].replace("\r\n", "\n"))
+        (path / "a.json").write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
+        return path / "a.json", {}
     if shape == "label-studio-predictions":
         scores = [[0.5] * len(e.spans) for e in exs]
         write_label_studio(path / "a.json", exs, predictions=True, model_version="m1", scores=scores)
@@ -83,6 +94,7 @@ SHAPES = [
     "doccano-entities-utf16",
     "label-studio-json-codepoints",
     "label-studio-json-utf16",
+    "label-studio-json-browser",
     "label-studio-predictions",
     "label-studio-min",
     "cmeee",
@@ -95,11 +107,13 @@ SHAPES = [
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(exs=examples())
 def test_written_shapes_read_back_to_the_same_spans(shape, exs, tmp_path):
+    if shape == "label-studio-json-browser":  # a browser cannot place an offset inside a \r\n
+        assume(not any(e.text[i - 1 : i + 1] == "\r\n" for e in exs for s, t, _ in e.spans for i in (s, t)))
     path, kwargs = _write(shape, tmp_path, exs)
     data = read_annotations(path, **kwargs)
-    ambiguous = any("both as code points and as UTF-16 units" in note for note in data.report.notes)
+    ambiguous = any("both as code points and in another unit" in note for note in data.report.notes)
     event(f"ambiguous: {ambiguous}")
-    if ambiguous and shape == "label-studio-json-utf16":
+    if ambiguous and shape in ("label-studio-json-utf16", "label-studio-json-browser"):
         return  # every entity text of a record found at both readings: said, and read as code points
     assert [(e.text, e.spans) for e in data.examples] == [(e.text, e.spans) for e in exs]
     assert not data.report.refused and data.report.spans == sum(len(e.spans) for e in exs)

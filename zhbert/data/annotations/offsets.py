@@ -12,6 +12,7 @@ points and every entity fits UTF-16 units, and says so.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,19 +41,41 @@ def to_utf16(text: str, index: int) -> int:
     return index + sum(1 for char in text[:index] if _astral(char))
 
 
-def _utf16_table(text: str) -> dict[int, int]:
-    """UTF-16 offset -> code point index, for each offset that falls between two characters."""
-    table, units = {}, 0
+def _table(text: str, unit: str) -> dict[int, int]:
+    """Offset in ``unit`` -> code point index, for each offset that falls between two characters. Units:
+    ``"utf16"``; ``"crlf"``, a ``\r\n`` counted as one character (as a browser reads it); ``"utf16+crlf"``."""
+    table: dict[int, int] = {}
+    units = 0
     for index, char in enumerate(text):
-        table[units] = index
-        units += 2 if _astral(char) else 1
+        table.setdefault(units, index)
+        if "crlf" in unit and char == "\r" and text[index + 1 : index + 2] == "\n":
+            continue
+        units += 2 if "utf16" in unit and _astral(char) else 1
     table[units] = len(text)
     return table
+
+
+def _utf16_table(text: str) -> dict[int, int]:
+    return _table(text, "utf16")
 
 
 def from_utf16(text: str, offset: int) -> int | None:
     """The code point index of UTF-16 ``offset`` into ``text``; ``None`` past the end or inside a surrogate pair."""
     return _utf16_table(text).get(offset)
+
+
+def _units_of(text: str) -> list[str]:
+    """The units a text's offsets could be counted in, code points first."""
+    astral, crlf = any(_astral(c) for c in text), "\r\n" in text
+    return [
+        "codepoints",
+        *(["utf16"] if astral else []),
+        *(["crlf"] if crlf else []),
+        *(["utf16+crlf"] if astral and crlf else []),
+    ]
+
+
+_SAID = {"utf16": "UTF-16 units", "crlf": "a \\r\\n as one character", "utf16+crlf": "UTF-16 units and a \\r\\n as one"}
 
 
 @dataclass(frozen=True)
@@ -69,13 +92,18 @@ class Placed:
     notes: tuple[str, ...]
 
 
+def _same(found: str, claimed: str) -> bool:
+    """Whether an entity's text is the text at its offsets, a ``\\r\\n`` also matching a ``\\n``."""
+    return found == claimed or found.replace("\r\n", "\n") == claimed.replace("\r\n", "\n")
+
+
 def _place(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) -> tuple[int, int] | str:
-    """``(start, end)`` in code points, or why the offsets do not fit the text."""
-    if unit == "utf16" and table is not None:
+    """``(start, end)`` in code points, or why the offsets do not fit the text (``table``: see :func:`_table`)."""
+    if unit != "codepoints" and table is not None:
         start, end = table.get(span.start), table.get(span.end)
         if start is None or end is None:
             if max(span.start, span.end) > max(table):
-                return f"{span.shown} is past the end of its text ({max(table)} UTF-16 units)"
+                return f"{span.shown} is past the end of its text ({max(table)} {_SAID.get(unit, unit)})"
             return f"{span.shown} cuts a character outside the BMP in half (UTF-16 units)"
     else:
         start, end = span.start, span.end
@@ -84,7 +112,7 @@ def _place(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) ->
             return f"{span.shown} is empty or reversed"
         if end > len(text):
             return f"{span.shown} is past the end of its text ({len(text)} characters)"
-    elif text[max(start, 0) : end] != span.text or start < 0 or end <= start or end > len(text):
+    elif not _same(text[max(start, 0) : end], span.text) or start < 0 or end <= start or end > len(text):
         return f"{span.shown} does not match the text there, {text[max(start, 0) : end]!r}"
     return start, end
 
@@ -126,52 +154,59 @@ def _astral_note(records: Sequence[RawRecord], unit: str) -> str:
     )
 
 
-def _verdict(rec: RawRecord, table: dict[int, int] | None) -> str:
-    """Which units a record's entity texts match in: ``"codepoints"``, ``"utf16"``, ``"both"`` (and the two
-    readings differ), ``"neither"``, or ``"blind"`` when no entity carries its text."""
+def _verdict(rec: RawRecord) -> tuple[str, str]:
+    """The unit a record's entity texts match in (the first of :func:`_units_of` that places every one), and the
+    next one that also does and places them elsewhere (``""`` if none: the reading is unambiguous)."""
     claimed = [s for s in rec.spans if s.text is not None]
     if not claimed:
-        return "blind"
-    cp = _matches(claimed, rec.text, "codepoints", None)
-    if table is None:
-        return "codepoints" if cp else "neither"
-    u16 = _matches(claimed, rec.text, "utf16", table)
-    differ = any(table.get(s.start) != s.start or table.get(s.end) != s.end for s in claimed)
-    if cp and u16:
-        return "both" if differ else "codepoints"
-    return "codepoints" if cp else "utf16" if u16 else "neither"
+        return "blind", ""
+    fits = [u for u in _units_of(rec.text) if _matches(claimed, rec.text, u, _table(rec.text, u))]
+    if not fits:
+        return "neither", ""
+    placed = {u: [_place(s, rec.text, u, _table(rec.text, u)) for s in claimed] for u in fits}
+    other = next((u for u in fits[1:] if placed[u] != placed[fits[0]]), "")
+    return fits[0], other
 
 
-def _record_units(records: Sequence[RawRecord], tables: Sequence[dict[int, int] | None], unit: str, file_unit: str):
-    """The unit of each record, and a note on the records whose entity texts match both ways."""
+def _record_units(records: Sequence[RawRecord], unit: str, file_unit: str) -> tuple[list[str], list[str]]:
+    """The unit of each record's offsets, and notes on repairs and on records whose entity texts match two ways."""
     if unit != "auto":
-        return [unit if any(s.text is not None for s in rec.spans) else file_unit for rec in records], ""
-    verdicts = [_verdict(rec, table) for rec, table in zip(records, tables, strict=True)]
-    prefer = "utf16" if verdicts.count("utf16") > verdicts.count("codepoints") else "codepoints"
-    units = [
-        file_unit if v == "blind" else prefer if v == "both" else "utf16" if v == "utf16" else "codepoints"
-        for v in verdicts
+        return [unit if any(s.text is not None for s in rec.spans) else file_unit for rec in records], []
+    verdicts = [_verdict(rec) for rec in records]
+    counts = Counter(v for v, other in verdicts if not other)
+    units, ambiguous, repaired = [], [], Counter[str]()
+    for rec, (verdict, other) in zip(records, verdicts, strict=True):
+        if verdict == "blind":
+            units.append(file_unit)
+            continue
+        if other and counts[other] > counts[verdict]:
+            units.append(other)  # read as most of the file is
+        else:
+            units.append("codepoints" if verdict == "neither" else verdict)
+        if other:
+            ambiguous.append(rec.where)
+        if units[-1] != "codepoints":
+            repaired[units[-1]] += 1
+    notes = [
+        f"{count:,} texts' offsets counted {_SAID[u]}, and were read so (the first at "
+        f"{next(r.where for r, ru, (v, _) in zip(records, units, verdicts, strict=True) if ru == u and v != 'blind')})"
+        for u, count in repaired.items()
     ]
-    both = [rec.where for rec, v in zip(records, verdicts, strict=True) if v == "both"]
-    note = ""
-    if both:
-        note = (
-            f"{len(both):,} texts have entities that match their text both as code points and as UTF-16 units "
-            f"(the first at {both[0]}); read as {'UTF-16 units' if prefer == 'utf16' else 'code points'}, "
-            "as most of the file"
+    if ambiguous:
+        notes.append(
+            f"{len(ambiguous):,} texts have entities that match their text both as code points and in another unit "
+            f"(the first at {ambiguous[0]}); each was read as most of the file is"
         )
-    return units, note
+    return units, notes
 
 
-def _hint(span: RawSpan, text: str, unit: str, table: dict[int, int] | None) -> str:
-    if (
-        span.text is None
-        or unit != "codepoints"
-        or table is None
-        or isinstance(_place(span, text, "utf16", table), str)
-    ):
+def _hint(span: RawSpan, text: str, unit: str) -> str:
+    if span.text is None or unit != "codepoints":
         return ""
-    return " (it matches as UTF-16 units, but not every entity of this text does)"
+    for other in _units_of(text)[1:]:
+        if not isinstance(_place(span, text, other, _table(text, other)), str):
+            return f" (it matches counting {_SAID[other]}, but not every entity of this text does)"
+    return ""
 
 
 def place_records(
@@ -196,15 +231,15 @@ def place_records(
     placed_count = repaired = duplicates = 0
     misfits: list[Refusal] = []
     overlaps: list[Overlap] = []
-    tables = [_utf16_table(rec.text) if any(_astral(c) for c in rec.text) else None for rec in records]
-    units, both = _record_units(records, tables, unit, file_unit)
-    for rec, table, rec_unit in zip(records, tables, units, strict=True):
+    units, unit_notes = _record_units(records, unit, file_unit)
+    for rec, rec_unit in zip(records, units, strict=True):
+        table = None if rec_unit == "codepoints" else _table(rec.text, rec_unit)
         spans: list[Span] = []
         for span in rec.spans:
             where = span.where or rec.where
             place = _place(span, rec.text, rec_unit, table)
             if isinstance(place, str):
-                misfits.append(Refusal(where, place + _hint(span, rec.text, rec_unit, table)))
+                misfits.append(Refusal(where, place + _hint(span, rec.text, rec_unit)))
                 continue
             repaired += place != (span.start, span.end)
             spans.append((place[0], place[1], span.label))
@@ -216,5 +251,5 @@ def place_records(
     if strict and misfits:
         more = f"; {len(misfits):,} entities in all do not fit their text" if len(misfits) > 1 else ""
         raise DataError(f"{misfits[0]}{more}")
-    notes = tuple(n for n in (note, both, _astral_note(records, file_unit)) if n)
+    notes = tuple(n for n in (note, *unit_notes, _astral_note(records, file_unit)) if n)
     return Placed(examples, file_unit, placed_count, repaired, (*refused, *misfits), tuple(overlaps), duplicates, notes)
