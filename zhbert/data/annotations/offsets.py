@@ -1,10 +1,12 @@
 """Entity offsets checked against their text and placed in code points, the unit every zhbert span uses.
 
-Browser tools count UTF-16 units (an emoji or a rare character outside the BMP is two), Python counts code points
-(one). Where an export carries each entity's text, every entity of a record is checked against it, and when the
-record's entities only match as UTF-16 units they are read so, and counted as repaired. Where it carries none
-(doccano), ``unit`` decides: ``"auto"`` reads a file as UTF-16 only when some entity ends past its text in code
-points and every entity fits UTF-16 units, and says so.
+Browser tools count UTF-16 units (an emoji or a rare character outside the BMP is two) and read a Windows line
+break ``\\r\\n`` as one character; Python counts code points. Where an export carries each entity's text, every
+entity of a record is checked against it; when the record's entities only match counted as a browser counts (UTF-16
+units, a ``\\r\\n`` as one, or both), they are read so and counted as repaired, and a record whose entities match
+both ways is read as most of the file is, and said. Where an export carries no entity text (doccano), ``unit``
+decides: ``"auto"`` reads a file as UTF-16 only when some entity ends past its text in code points and every entity
+fits UTF-16 units, and says so.
 
     >>> from_utf16("😀张三", 2), to_utf16("😀张三", 1)
     (1, 2)
@@ -160,10 +162,11 @@ def _verdict(rec: RawRecord) -> tuple[str, str]:
     claimed = [s for s in rec.spans if s.text is not None]
     if not claimed:
         return "blind", ""
-    fits = [u for u in _units_of(rec.text) if _matches(claimed, rec.text, u, _table(rec.text, u))]
+    tables = {u: None if u == "codepoints" else _table(rec.text, u) for u in _units_of(rec.text)}
+    fits = [u for u, table in tables.items() if _matches(claimed, rec.text, u, table)]
     if not fits:
         return "neither", ""
-    placed = {u: [_place(s, rec.text, u, _table(rec.text, u)) for s in claimed] for u in fits}
+    placed = {u: [_place(s, rec.text, u, tables[u]) for s in claimed] for u in fits}
     other = next((u for u in fits[1:] if placed[u] != placed[fits[0]]), "")
     return fits[0], other
 

@@ -83,7 +83,8 @@ class AnnotationReport:
             ``"utf16"``.
         texts: how many texts (examples) were read.
         spans: how many entities were read (after repair).
-        repaired: how many entities were read with repaired offsets (UTF-16 units turned into code points).
+        repaired: how many entities were read with repaired offsets (counted in UTF-16 units or with a ``\\r\\n`` as
+            one character, as browsers count, and turned into code points).
         refused: the entities not read, each with ``file:line`` and why.
         overlaps: pairs of overlapping entities, each with ``file:line``; the examples keep them all.
         duplicates: entities written twice in one text (same offsets and type), read once.
