@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,14 @@ def record_text(where: str, record: dict[str, Any], keys: Sequence[str] = ("text
     return check_file_text(text, where)
 
 
+def _entity_objects(where: str, value: Any, keys: Sequence[str]) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    """``(start, end, object)`` of each entity object of a list, whose first two ``keys`` are its offsets."""
+    for item in as_list(where, value, "'entities'"):
+        if not (isinstance(item, dict) and _is_int(item.get(keys[0])) and _is_int(item.get(keys[1]))):
+            raise DataError(f"{where}: entity {item!r} is not {{{', '.join(keys)}}}")
+        yield item[keys[0]], item[keys[1]], item
+
+
 def parse_doccano(path: Path, items: Items) -> list[RawRecord]:
     """doccano sequence labelling: ``label`` triples (``labels`` in old versions) or ``entities`` objects."""
     records = []
@@ -56,12 +64,9 @@ def parse_doccano(path: Path, items: Items) -> list[RawRecord]:
         text = record_text(where, record, ("text", "data"))
         spans = []
         if "entities" in record:
-            for item in as_list(where, record["entities"], "'entities'"):
-                if not (
-                    isinstance(item, dict) and _is_int(item.get("start_offset")) and _is_int(item.get("end_offset"))
-                ):
-                    raise DataError(f"{where}: entity {item!r} is not {{start_offset, end_offset, label}}")
-                start, end, label = item["start_offset"], item["end_offset"], str(item.get("label"))
+            shape = ("start_offset", "end_offset", "label")
+            for start, end, item in _entity_objects(where, record["entities"], shape):
+                label = str(item.get("label"))
                 spans.append(RawSpan(start, end, label, None, f"{label} [{start}, {end})"))
         else:
             for item in as_list(where, record.get("label", record.get("labels")), "'label'"):
@@ -81,10 +86,9 @@ def parse_cmeee(path: Path, items: Items) -> list[RawRecord]:
         record = expect_record(where, obj, "cmeee")
         text = record_text(where, record)
         spans = []
-        for item in as_list(where, record.get("entities"), "'entities'"):
-            if not (isinstance(item, dict) and _is_int(item.get("start_idx")) and _is_int(item.get("end_idx"))):
-                raise DataError(f"{where}: entity {item!r} is not {{start_idx, end_idx, type, entity}}")
-            start, end, label = item["start_idx"], item["end_idx"], str(item.get("type"))
+        shape = ("start_idx", "end_idx", "type", "entity")
+        for start, end, item in _entity_objects(where, record.get("entities"), shape):
+            label = str(item.get("type"))
             entity = item.get("entity")
             claimed = entity if isinstance(entity, str) else None
             shown = f"{label} {entity!r} at [{start}, {end}] (end inclusive)"
