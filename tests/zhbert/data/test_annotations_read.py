@@ -9,11 +9,10 @@ import shutil
 
 import pytest
 
+from tests.conftest import TEST_DATA
 from zhbert.data import NerExample, flatten, read_annotations, read_ner_data, read_ner_file, write_label_studio
 from zhbert.data.annotations import write_doccano
 from zhbert.errors import DataError
-
-from .conftest import TEST_DATA
 
 HERE = TEST_DATA / "annotations"
 S1 = "张小明在北京大学读书。"
