@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 LATIN_SPACES = "with a space where two Latin words meet"
 # A file is read as position-digit tokens when at least this share of its tokens fit that format.
 POSITION_DIGITS_SHARE = 0.9
+# How many invalid tag sequences beyond the first a message names by file:line.
+SHOWN_TAGS = 3
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,7 @@ def read_ner_data(
     format: str = "auto",
     offsets: str = "auto",
     annotator: str = "first",
+    overlaps: str | None = None,
 ) -> NerData:
     """Read a NER file into examples with spans, and say how it was read.
 
@@ -103,6 +106,8 @@ def read_ner_data(
             :func:`zhbert.data.annotations.read_annotations`, which also says what ``offsets`` and ``annotator`` do).
         offsets: the unit of annotation offsets written without their text: ``"auto"``, ``"codepoints"``, ``"utf16"``.
         annotator: which annotation of a text annotated several times is read: ``"first"``, ``"latest"`` or an id.
+        overlaps: what a flat tagger's reader does with overlapping entities of an annotation file: ``"refuse"`` or
+            ``"longest"`` (:func:`zhbert.data.annotations.flatten`); ``None`` follows ``fix_tags``.
 
     Returns:
         The examples, the scheme used, and how the tokens were read; a file read as position digits whose tokens
@@ -125,7 +130,9 @@ def read_ner_data(
     if fmt != "tags":
         if wanted not in ("AUTO", "CLUENER"):
             raise DataError(f"{path}: an annotation file ({fmt}) holds spans, not {wanted} tags; leave scheme='auto'")
-        data = _read_annotated(path, fmt, fix_tags, limit, offsets, annotator)
+        policy = overlaps or ("longest" if fix_tags else "refuse")
+        argument = "overlaps" if overlaps else "fix_tags"
+        data = _read_annotated(path, fmt, policy, argument, limit, offsets, annotator)
     else:
         if wanted == "CLUENER":
             raise DataError(f"{path}: scheme 'CLUENER' needs a JSON lines file, but this one is not JSON")
@@ -137,11 +144,13 @@ def read_ner_data(
     return data
 
 
-def _read_annotated(path: Path, fmt: str, fix_tags: bool, limit: int | None, offsets: str, annotator: str) -> NerData:
-    """An annotation file, made flat for a tagger: overlaps refused, or the longer kept with ``fix_tags``."""
+def _read_annotated(
+    path: Path, fmt: str, policy: str, argument: str, limit: int | None, offsets: str, annotator: str
+) -> NerData:
+    """An annotation file, made flat for a tagger by the overlap ``policy`` (chosen by the caller's ``argument``)."""
     read = read_annotations(path, format=fmt, offsets=offsets, annotator=annotator, limit=limit)
     inclusive = fmt in ("cluener", "cmeee")
-    examples, dropped = flatten(read.examples, "longest" if fix_tags else "refuse", inclusive, argument="fix_tags")
+    examples, dropped = flatten(read.examples, policy, inclusive, argument=argument)
     lines = [*read.report.notes, *(f"refused: {r}" for r in read.report.refused[:3])]
     if dropped:
         lines.append(f"{len(dropped):,} overlapping entities left out, the longer kept (the first: {dropped[0]})")
@@ -211,12 +220,17 @@ def _read_conll(
         said += f"{'; ' if words and documents else ''}{documents:,} -DOCSTART- lines read as document breaks"
         note = f"{note}; {said}" if note else f"{path}: {said}"
     examples = []
+    bad: list[TagError] = []  # every invalid sequence, repaired with fix_tags
     for sent, tokens in zip(sentences, token_lists, strict=True):
+        tags = [tag for _, tag, _ in sent]
         try:
-            spans = tags_to_spans([tag for _, tag, _ in sent], used, fix=fix_tags)
+            spans = tags_to_spans(tags, used)
         except TagError as err:
             fixable = err.argument == "fix_tags"
-            raise TagError(err.reason, f"{path}:{sent[err.position][2]}", err.position, fixable) from None
+            bad.append(TagError(err.reason, f"{path}:{sent[err.position][2]}", err.position, fixable))
+            if not (fix_tags and fixable):
+                continue
+            spans = tags_to_spans(tags, used, fix=True)
         # Offsets count characters, also where a token holds several (a number or a Latin word).
         if words:
             refuse_clause_tokens(path, sent, tokens)
@@ -229,7 +243,29 @@ def _read_conll(
             ends = ends[1:]
         char_spans = tuple((starts[s], ends[e - 1], t) for s, e, t in spans)
         examples.append(NerExample(text, char_spans, f"{path}:{sent[0][2]}"))
+    if bad:
+        said = _bad_tags(bad, fix_tags)
+        note = f"{note}; {said}" if note else f"{path}: {said}"
     return NerData(examples, used, position_digits, note)
+
+
+def _bad_tags(bad: Sequence[TagError], fix_tags: bool) -> str:
+    """Raise on invalid tag sequences, all of them counted and the first few shown with ``file:line``; with
+    ``fix_tags`` (and all repairable) the line that says how many were repaired."""
+    others = [err.where for err in bad[1 : 1 + SHOWN_TAGS]]
+    more = len(bad) - 1 - len(others)
+    rest = f" (also at {', '.join(others)}{f' and {more:,} more' if more else ''})" if others else ""
+    if fix_tags and all(err.argument == "fix_tags" for err in bad):
+        return f"{len(bad):,} invalid tag sequences repaired (the first: {bad[0]}){rest}"
+    first = next((err for err in bad if err.argument != "fix_tags"), bad[0]) if fix_tags else bad[0]
+    if len(bad) == 1 or first is not bad[0]:
+        raise TagError(first.reason, first.where, first.position, first.argument == "fix_tags")
+    raise TagError(
+        f"{first.reason}; {len(bad):,} invalid tag sequences in all{rest}",
+        first.where,
+        first.position,
+        all(err.argument == "fix_tags" for err in bad),
+    )
 
 
 def _split_position(token: str, expected: int) -> tuple[str, int] | None:
