@@ -27,7 +27,9 @@ class TaskArguments:
     _argument_group_name: ClassVar[str] = "data and task"  # a group of its own in --help, before the training flags
 
     model_name_or_path: str = field(metadata={"help": "BERT checkpoint to start from (wwm-pretrain output works)."})
-    train_file: str = field(metadata={"help": "Training data (NER: CoNLL / CLUENER JSON; classify: csv/tsv/jsonl)."})
+    train_file: str = field(
+        metadata={"help": "Training data (NER: tags or an annotation export; classify: csv/tsv/jsonl)."}
+    )
     validation_file: str | None = field(default=None, metadata={"help": "Dev data, for early stopping."})
     test_file: str | None = field(default=None, metadata={"help": "Test data, evaluated once at the end."})
     validation_split_percentage: float = field(
