@@ -55,7 +55,10 @@ class TaskArguments:
     )
     offsets: str = field(
         default="auto",
-        metadata={"help": "Unit of annotation offsets written without their text: auto, codepoints or utf16."},
+        metadata={
+            "help": "Unit of annotation offsets written without their text: auto, codepoints or utf16.",
+            "choices": ["auto", "codepoints", "utf16"],
+        },
     )
     annotator: str = field(
         default="first",

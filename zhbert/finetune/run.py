@@ -89,6 +89,16 @@ def check_output_dir(training_args: FinetuneArguments) -> str | bool | None:
     return None
 
 
+def _drop_old_checkpoints(out: Path) -> None:
+    """Remove the ``checkpoint-*`` folders an overwritten run left, so that old and new checkpoints never mix."""
+    import shutil
+
+    for old in sorted(out.glob("checkpoint-*")):
+        if old.is_dir():
+            logger.info("Overwriting %s: removing its old %s", out, old.name)
+            shutil.rmtree(old)
+
+
 def _splits(task: Task, args: TaskArguments) -> tuple[list[Any], list[Any], list[Any]]:
     train = task.read(args.train_file)
     if args.validation_split_percentage or args.test_split_percentage:
@@ -161,6 +171,8 @@ def finetune(
     if getattr(training_args, "fast_dropout", False):
         logger.info("Fast dropout: %s", use_fast_dropout(model))
     dataset = task.dataset(train, tokenizer, label2id, args.max_seq_length)
+    if resume is None:
+        _drop_old_checkpoints(Path(str(training_args.output_dir)))
     training_args = _resolve(training_args, bool(dev), task.metric)
     callbacks = []
     if dev and training_args.load_best_model_at_end and args.early_stopping_patience > 0:

@@ -137,8 +137,10 @@ def test_non_empty_output_directory_refused_before_any_model_loads(tiny_mlm_dir,
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "already holds files" in err and "(see --overwrite_output_dir)" in err
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    (out / "checkpoint-999").mkdir()  # an older run's checkpoint
     assert train(tiny_mlm_dir, data, out, "--overwrite_output_dir", "true") == 0
     assert (out / "config.json").stat().st_mtime_ns > before[out / "config.json"]
+    assert not (out / "checkpoint-999").exists()
 
 
 def test_predict_pre_annotations_read_back_to_the_same_spans(tiny_tagger_dir, tmp_path, capsys):
