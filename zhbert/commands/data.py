@@ -13,6 +13,7 @@ tagger is trained on. Exit 0 when the file reads, 2 with one line when it does n
 from __future__ import annotations
 
 import argparse
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -69,7 +70,13 @@ def check(args: argparse.Namespace) -> list[str]:
         fmt = detect_format(p, None if p.is_dir() or p.suffix == ".ann" else read_utf8(p))
     lines: list[str] = []
     if fmt == "tags":
-        data = read_ner_data(path, scheme=args.scheme, fix_tags=True, format="tags")
+        reader_log = logging.getLogger("zhbert.data.ner")
+        level = reader_log.level
+        reader_log.setLevel(logging.ERROR)  # its note is a line of the report below, not a warning
+        try:
+            data = read_ner_data(path, scheme=args.scheme, fix_tags=True, format="tags")
+        finally:
+            reader_log.setLevel(level)
         examples = data.examples
         lines.append(f"{path}: tags ({data.scheme}), {len(examples):,} texts")
         if data.note:
