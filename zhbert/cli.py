@@ -19,8 +19,10 @@ from typing import Any, NoReturn
 from .errors import MissingFileError, UsageError, ZhbertError
 
 __all__ = [
+    "FORMAT_HELP",
     "ArgumentParser",
     "add_dtype_option",
+    "add_ner_file_options",
     "check_output",
     "dataclass_parser",
     "json_to_flags",
@@ -71,6 +73,27 @@ def add_dtype_option(parser: argparse.ArgumentParser) -> None:
         choices=["auto", "bf16", "float32"],
         help="float type of the models (auto: bf16 where the CPU or GPU computes it natively, else float32)",
     )
+
+
+# The data layer checks the name (zhbert.data.annotations.FORMATS); importing it here would import torch for --help.
+FORMAT_HELP = (
+    "the file's format: auto (from its content), tags, doccano, label-studio, label-studio-min, cmeee, cluener or brat"
+)
+
+
+def add_ner_file_options(parser: argparse.ArgumentParser) -> None:
+    """How an entity file is read (``zhbert.data.read_ner_data``): ``--format``, ``--offsets``, ``--annotator``,
+    ``--overlaps`` and ``--fix-tags``, as ``zhbert train ner`` takes them."""
+    parser.add_argument("--format", default="auto", help=FORMAT_HELP)
+    parser.add_argument("--offsets", default="auto", choices=["auto", "codepoints", "utf16"],
+                        help="unit of annotation offsets written without their text (doccano)")  # fmt: skip
+    parser.add_argument("--annotator", default="first",
+                        help="which annotation of a text annotated several times: first, latest or an id")  # fmt: skip
+    parser.add_argument("--overlaps", default=None, choices=["refuse", "longest"],
+                        help="overlapping entities: refuse, or keep the longest (default: refuse; longest with "
+                        "--fix-tags)")  # fmt: skip
+    parser.add_argument("--fix_tags", "--fix-tags", action="store_true",
+                        help="repair invalid tag sequences (an I- with no B- before it) and say how many")  # fmt: skip
 
 
 def run_cli(prog: str, body: Callable[[], int | None], flags: Iterable[str] = ()) -> int:

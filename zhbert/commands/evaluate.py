@@ -1,15 +1,19 @@
-"""``zhbert evaluate``: score a fine-tuned model on labelled data.
+"""``zhbert evaluate``: score a fine-tuned model on labelled data, in any format ``zhbert train`` reads.
 
-zhbert evaluate --model DIR --test_file FILE [--output metrics.json]
+zhbert evaluate --model DIR --test_file FILE [--output metrics.json] [--dtype float32] [--fix-tags]
+
+It says which float type it computed in: ``--dtype float32`` reproduces the figures training wrote (training
+scores in the float type of its weights, float32; ``auto`` picks bf16 where the hardware has it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
-from ..cli import add_dtype_option, check_output, write_atomically
+from ..cli import add_dtype_option, add_ner_file_options, check_output, write_atomically
 
 __all__ = ["add_parser", "run"]
 
@@ -21,6 +25,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--text_column", "--text-column", default=None)
     p.add_argument("--label_column", "--label-column", default="label")
     p.add_argument("--scheme", default="auto", help="NER tag scheme: auto, BIO/IOB2, BIOES or BMES")
+    add_ner_file_options(p)
     p.add_argument("--batch_size", "--batch-size", type=int, default=32)
     p.add_argument("--device", default=None)
     add_dtype_option(p)
@@ -30,7 +35,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    import logging
+
     from ..models.loading import model_source
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
 
     check_output(args.output)
     model_source(args.model)  # a mistyped path fails here, before torch is imported
@@ -44,10 +53,17 @@ def run(args: argparse.Namespace) -> int:
         text_column=args.text_column,
         label_column=args.label_column,
         scheme=args.scheme,
+        fix_tags=args.fix_tags,
+        format=args.format,
+        offsets=args.offsets,
+        annotator=args.annotator,
+        overlaps=args.overlaps,
     )
     task = task_of_checkpoint(args.model, options)
     examples = task.read(args.test_file)  # before the model: a bad file fails fast
     predictor = task.load(args.model, device=args.device, dtype=args.dtype)
+    dtype = str(predictor.dtype).removeprefix("torch.")
+    print(f"zhbert evaluate: {dtype} on {predictor.device} (--dtype {args.dtype})", file=sys.stderr)
     task.check_labels(examples, task.model_labels(predictor))
     scores = task.score(predictor, examples, batch_size=args.batch_size)
     report = json.dumps(scores, ensure_ascii=False, indent=2)

@@ -19,7 +19,8 @@ __all__ = ["TASKS", "add_parser", "run"]
 
 TASKS = {
     "classify": "fine-tune a text (or text-pair) classifier on a .csv, .tsv, .jsonl or .json file",
-    "ner": "fine-tune an entity tagger on character-per-line tags (BIO, BIOES, BMES) or CLUENER JSON lines",
+    "ner": "fine-tune an entity tagger on tag files (BIO, BIOES, BMES) or doccano, Label Studio, CMeEE, CLUENER "
+    "or BRAT exports",
 }
 
 

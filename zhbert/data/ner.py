@@ -16,11 +16,9 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import DataError, UsageError
 from ..tagging.schemes import (
-    Span,
     TagError,
     detect_scheme,
     normalize_scheme,
@@ -29,30 +27,23 @@ from ..tagging.schemes import (
     spans_to_bioes,
     tags_to_spans,
 )
-from ..text.checks import check_file_text
-from ..text.files import atomic_write, json_line, read_utf8
+from ..text.files import atomic_write, read_utf8
+from .annotations.formats import detect_format
+from .annotations.overlaps import flatten
+from .annotations.read import read_annotations
+from .annotations.records import AnnotationReport, Overlap
+from .ner_example import NerExample
+from .word_tokens import is_word_tokens, join_words, refuse_clause_tokens
 
 __all__ = ["NerData", "NerExample", "read_ner_data", "read_ner_file", "write_conll_bioes"]
 
 logger = logging.getLogger(__name__)
 
+LATIN_SPACES = "with a space where two Latin words meet"
 # A file is read as position-digit tokens when at least this share of its tokens fit that format.
 POSITION_DIGITS_SHARE = 0.9
-
-
-@dataclass(frozen=True)
-class NerExample:
-    """One sentence with its entities.
-
-    Attributes:
-        text: the sentence.
-        spans: ``(start, end, type)`` with ``[start, end)`` character offsets into ``text``, sorted.
-        source: ``"file:line"`` where the sentence starts.
-    """
-
-    text: str
-    spans: tuple[Span, ...]
-    source: str
+# How many invalid tag sequences beyond the first a message names by file:line.
+SHOWN_TAGS = 3
 
 
 @dataclass(frozen=True)
@@ -61,20 +52,22 @@ class NerData:
 
     Attributes:
         examples: the sentences with their spans.
-        scheme: ``"IOB2"``, ``"BIOES"``, ``"BMES"`` or ``"CLUENER"``.
+        scheme: ``"IOB2"``, ``"BIOES"``, ``"BMES"``, or an annotation format in capitals (``"CLUENER"``,
+            ``"DOCCANO"``, ``"LABEL-STUDIO"``, ``"LABEL-STUDIO-MIN"``, ``"CMEEE"``, ``"BRAT"``).
         position_digits: whether each token's trailing digits were read as its position in its word (``科0``), as
             Weibo NER writes them, and left out of the text.
         note: one line on how the tokens were read, when there is something to say; else ``""``.
+        report: how an annotation file was read (entities read, repaired, refused, overlaps); ``None`` for tags.
+        dropped: the overlapping entities left out to make an annotation file flat (``fix_tags``), each with the
+            one it lost to.
     """
 
     examples: list[NerExample]
     scheme: str
     position_digits: bool
     note: str = ""
-
-
-def _is_json_lines(path: Path, text: str) -> bool:
-    return path.suffix.lower() in (".json", ".jsonl") or text.lstrip().startswith("{")
+    report: AnnotationReport | None = None
+    dropped: tuple[Overlap, ...] = ()
 
 
 def read_ner_file(
@@ -91,19 +84,30 @@ def read_ner_data(
     fix_tags: bool = False,
     limit: int | None = None,
     position_digits: bool | None = None,
+    format: str = "auto",
+    offsets: str = "auto",
+    annotator: str = "first",
+    overlaps: str | None = None,
 ) -> NerData:
     """Read a NER file into examples with spans, and say how it was read.
 
     Args:
-        path: a char-per-line file, or CLUENER JSON lines (``.json``/``.jsonl`` or a first character ``{``).
+        path: a char-per-line file, or an annotation export (JSON, JSON lines, BRAT ``.txt``/``.ann`` or folder).
         scheme: ``"auto"``, ``"IOB2"`` (or ``"BIO"``), ``"BIOES"``, ``"BMES"`` or ``"CLUENER"``, any case.
             ``"auto"`` picks the tag scheme from the tags (:func:`zhbert.tags.detect_scheme`).
         fix_tags: repair invalid tag sequences as lenient decoders do (see :func:`zhbert.tags.tags_to_spans`),
-            and in CLUENER files keep the longer of two overlapping spans, instead of raising.
+            and in annotation files keep the longer of two overlapping spans (overlap policy ``"longest"``;
+            else ``"refuse"``), instead of raising.
         limit: stop after this many sentences; the scheme is then detected from those only.
         position_digits: whether the tokens of a char-per-line file end in their position in their word (``科0
             技1``, as Weibo NER writes them): ``None`` decides from the file (at least 90% of its tokens fit);
             give the decision of a run's training file when reading its validation and test files.
+        format: ``"auto"`` (from the content), ``"tags"`` or an annotation format (see
+            :func:`zhbert.data.annotations.read_annotations`, which also says what ``offsets`` and ``annotator`` do).
+        offsets: the unit of annotation offsets written without their text: ``"auto"``, ``"codepoints"``, ``"utf16"``.
+        annotator: which annotation of a text annotated several times is read: ``"first"``, ``"latest"`` or an id.
+        overlaps: what a flat tagger's reader does with overlapping entities of an annotation file: ``"refuse"`` or
+            ``"longest"`` (:func:`zhbert.data.annotations.flatten`); ``None`` follows ``fix_tags``.
 
     Returns:
         The examples, the scheme used, and how the tokens were read; a file read as position digits whose tokens
@@ -119,20 +123,39 @@ def read_ner_data(
     wanted = scheme.strip().upper()
     if wanted not in ("AUTO", "CLUENER"):
         wanted = normalize_scheme(scheme)
-    text = read_utf8(path)
-    if _is_json_lines(path, text):
+    text = None if path.is_dir() or path.suffix == ".ann" or format == "brat" else read_utf8(path)
+    fmt = detect_format(path, text) if format == "auto" else format
+    if format == "auto" and wanted == "CLUENER" and fmt != "tags":
+        fmt = "cluener"
+    if fmt != "tags":
         if wanted not in ("AUTO", "CLUENER"):
-            raise DataError(f"{path}: a JSON lines file holds spans, not {wanted} tags; leave scheme='auto'")
-        data = NerData(_read_cluener(path, text, fix_tags, limit), "CLUENER", False)
+            raise DataError(f"{path}: an annotation file ({fmt}) holds spans, not {wanted} tags; leave scheme='auto'")
+        policy = overlaps or ("longest" if fix_tags else "refuse")
+        argument = "overlaps" if overlaps else "fix_tags"
+        data = _read_annotated(path, fmt, policy, argument, limit, offsets, annotator)
     else:
         if wanted == "CLUENER":
             raise DataError(f"{path}: scheme 'CLUENER' needs a JSON lines file, but this one is not JSON")
-        data = _read_conll(path, text, wanted, fix_tags, limit, position_digits)
+        data = _read_conll(path, text or "", wanted, fix_tags, limit, position_digits)
     if not data.examples:
         raise DataError(f"{path}: no sentences in the file")
     if data.note:
         logger.log(logging.INFO if data.note.endswith("left out of the text") else logging.WARNING, data.note)
     return data
+
+
+def _read_annotated(
+    path: Path, fmt: str, policy: str, argument: str, limit: int | None, offsets: str, annotator: str
+) -> NerData:
+    """An annotation file, made flat for a tagger by the overlap ``policy`` (chosen by the caller's ``argument``)."""
+    read = read_annotations(path, format=fmt, offsets=offsets, annotator=annotator, limit=limit)
+    inclusive = fmt in ("cluener", "cmeee")
+    examples, dropped = flatten(read.examples, policy, inclusive, argument=argument)
+    lines = [*read.report.notes, *(f"refused: {r}" for r in read.report.refused[:3])]
+    if dropped:
+        lines.append(f"{len(dropped):,} overlapping entities left out, the longer kept (the first: {dropped[0]})")
+    note = f"{path}: " + "; ".join(lines) if lines else ""
+    return NerData(examples, fmt.upper(), False, note, read.report, tuple(dropped))
 
 
 def _split_line(line: str) -> tuple[str, str] | None:
@@ -151,6 +174,7 @@ def _read_conll(
 ) -> NerData:
     sentences: list[list[tuple[str, str, int]]] = []  # (token, tag, line number) per character line
     current: list[tuple[str, str, int]] = []
+    documents = 0
     for lineno, raw in enumerate(text.split("\n"), start=1):
         line = raw.rstrip("\r")
         if not line.strip():
@@ -159,6 +183,12 @@ def _read_conll(
                 current = []
                 if limit is not None and len(sentences) >= limit:
                     break
+            continue
+        if line.split(maxsplit=1)[0] == "-DOCSTART-":  # a document break (CoNLL-2003), not text
+            documents += 1
+            if current:
+                sentences.append(current)
+                current = []
             continue
         parsed = _split_line(line)
         if parsed is None:
@@ -183,21 +213,59 @@ def _read_conll(
     used = detect_scheme([tag for _, tag, _ in sent] for sent in sentences) if wanted == "AUTO" else wanted
     if wanted != "AUTO":
         _check_prefixes(path, sentences, used)
+    token_lists = stripped if position_digits else [[tok for tok, _, _ in sent] for sent in sentences]
+    words = not looks and is_word_tokens(token_lists)
+    if words or documents:
+        said = f"read as word tokens, {LATIN_SPACES}" if words else ""
+        said += f"{'; ' if words and documents else ''}{documents:,} -DOCSTART- lines read as document breaks"
+        note = f"{note}; {said}" if note else f"{path}: {said}"
     examples = []
-    for sent, plain in zip(sentences, stripped, strict=True):
-        tokens = plain if position_digits else [tok for tok, _, _ in sent]
+    bad: list[TagError] = []  # every invalid sequence, repaired with fix_tags
+    for sent, tokens in zip(sentences, token_lists, strict=True):
+        tags = [tag for _, tag, _ in sent]
         try:
-            spans = tags_to_spans([tag for _, tag, _ in sent], used, fix=fix_tags)
+            spans = tags_to_spans(tags, used)
         except TagError as err:
             fixable = err.argument == "fix_tags"
-            raise TagError(err.reason, f"{path}:{sent[err.position][2]}", err.position, fixable) from None
+            bad.append(TagError(err.reason, f"{path}:{sent[err.position][2]}", err.position, fixable))
+            if not (fix_tags and fixable):
+                continue
+            spans = tags_to_spans(tags, used, fix=True)
         # Offsets count characters, also where a token holds several (a number or a Latin word).
-        offsets = [0]
-        for tok in tokens:
-            offsets.append(offsets[-1] + len(tok))
-        char_spans = tuple((offsets[s], offsets[e], t) for s, e, t in spans)
-        examples.append(NerExample("".join(tokens), char_spans, f"{path}:{sent[0][2]}"))
+        if words:
+            refuse_clause_tokens(path, sent, tokens)
+            text, starts, ends = join_words(tokens)
+        else:
+            text, starts, ends = "".join(tokens), [], [0]
+            for tok in tokens:
+                starts.append(ends[-1])
+                ends.append(ends[-1] + len(tok))
+            ends = ends[1:]
+        char_spans = tuple((starts[s], ends[e - 1], t) for s, e, t in spans)
+        examples.append(NerExample(text, char_spans, f"{path}:{sent[0][2]}"))
+    if bad:
+        said = _bad_tags(bad, fix_tags)
+        note = f"{note}; {said}" if note else f"{path}: {said}"
     return NerData(examples, used, position_digits, note)
+
+
+def _bad_tags(bad: Sequence[TagError], fix_tags: bool) -> str:
+    """Raise on invalid tag sequences, all of them counted and the first few shown with ``file:line``; with
+    ``fix_tags`` (and all repairable) the line that says how many were repaired."""
+    others = [err.where for err in bad[1 : 1 + SHOWN_TAGS]]
+    more = len(bad) - 1 - len(others)
+    rest = f" (also at {', '.join(others)}{f' and {more:,} more' if more else ''})" if others else ""
+    if fix_tags and all(err.argument == "fix_tags" for err in bad):
+        return f"{len(bad):,} invalid tag sequences repaired (the first: {bad[0]}){rest}"
+    first = next((err for err in bad if err.argument != "fix_tags"), bad[0]) if fix_tags else bad[0]
+    if len(bad) == 1 or first is not bad[0]:
+        raise TagError(first.reason, first.where, first.position, first.argument == "fix_tags")
+    raise TagError(
+        f"{first.reason}; {len(bad):,} invalid tag sequences in all{rest}",
+        first.where,
+        first.position,
+        all(err.argument == "fix_tags" for err in bad),
+    )
 
 
 def _split_position(token: str, expected: int) -> tuple[str, int] | None:
@@ -265,62 +333,6 @@ def _check_prefixes(path: Path, sentences: list[list[tuple[str, str, int]]], sch
                     f"{path}:{lineno}: {tag} is not a tag of the {scheme} scheme; the file looks like {found}, "
                     "so leave scheme='auto' or give that scheme"
                 )
-
-
-def _read_cluener(path: Path, text: str, fix_tags: bool, limit: int | None) -> list[NerExample]:
-    examples: list[NerExample] = []
-    for lineno, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        if limit is not None and len(examples) >= limit:
-            break
-        where = f"{path}:{lineno}"
-        record = json_line(line, where)
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise DataError(f"{where}: expected an object with a 'text' string")
-        sentence = check_file_text(record["text"], where)
-        spans = _cluener_spans(where, sentence, record.get("label") or {})
-        examples.append(NerExample(sentence, _drop_overlaps(where, sentence, spans, fix_tags), where))
-    return examples
-
-
-def _cluener_spans(where: str, text: str, label: Any) -> list[Span]:
-    if not isinstance(label, dict):
-        raise DataError(f"{where}: 'label' must map each type to {{entity: [[start, end], ...]}}")
-    spans: list[Span] = []
-    for etype, entities in label.items():
-        if not isinstance(entities, dict):
-            raise DataError(f"{where}: label {etype!r} must map each entity string to a list of [start, end]")
-        for entity, offsets in entities.items():
-            pairs = offsets if isinstance(offsets, list) else [None]
-            for pair in pairs:
-                if not (isinstance(pair, list) and len(pair) == 2 and all(type(x) is int for x in pair)):
-                    raise DataError(f"{where}: {etype} {entity!r}: offsets {offsets!r} are not [[start, end], ...]")
-                start, end = pair
-                if start < 0 or end < start or text[start : end + 1] != entity:
-                    raise DataError(
-                        f"{where}: {etype} {entity!r} at [{start}, {end}] (end inclusive) does not match "
-                        f"the text there, {text[max(start, 0) : end + 1]!r}"
-                    )
-                spans.append((start, end + 1, etype))
-    return sorted(set(spans))
-
-
-def _drop_overlaps(where: str, text: str, spans: list[Span], fix: bool) -> tuple[Span, ...]:
-    kept: list[Span] = []
-    # Longest first, so that with ``fix`` an outer entity wins over the one nested in it.
-    for span in sorted(spans, key=lambda s: (s[0] - s[1], s[0], s[2])):
-        clash = next((k for k in kept if span[0] < k[1] and k[0] < span[1]), None)
-        if clash is None:
-            kept.append(span)
-        elif not fix:
-            a, b = sorted([clash, span])
-            raise DataError(
-                f"{where}: {a[2]} {text[a[0] : a[1]]!r} [{a[0]}, {a[1] - 1}] and {b[2]} {text[b[0] : b[1]]!r} "
-                f"[{b[0]}, {b[1] - 1}] overlap; a tagger cannot hold nested entities (fix_tags keeps the longer one)",
-                argument="fix_tags",
-            )
-    return tuple(sorted(kept))
 
 
 def write_conll_bioes(path: str | os.PathLike[str], examples: Iterable[NerExample]) -> None:

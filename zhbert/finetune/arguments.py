@@ -27,7 +27,9 @@ class TaskArguments:
     _argument_group_name: ClassVar[str] = "data and task"  # a group of its own in --help, before the training flags
 
     model_name_or_path: str = field(metadata={"help": "BERT checkpoint to start from (wwm-pretrain output works)."})
-    train_file: str = field(metadata={"help": "Training data (NER: CoNLL / CLUENER JSON; classify: csv/tsv/jsonl)."})
+    train_file: str = field(
+        metadata={"help": "Training data (NER: tags or an annotation export; classify: csv/tsv/jsonl)."}
+    )
     validation_file: str | None = field(default=None, metadata={"help": "Dev data, for early stopping."})
     test_file: str | None = field(default=None, metadata={"help": "Test data, evaluated once at the end."})
     validation_split_percentage: float = field(
@@ -44,6 +46,32 @@ class TaskArguments:
     label_column: str = field(default="label", metadata={"help": "Label column (classify)."})
     scheme: str = field(default="auto", metadata={"help": "NER tag scheme: auto, BIO/IOB2, BIOES or BMES."})
     fix_tags: bool = field(default=False, metadata={"help": "Repair an I- tag with no B- before it (NER)."})
+    format: str = field(
+        default="auto",
+        metadata={
+            "help": "NER file format: auto (from the content), tags, doccano, label-studio, label-studio-min, "
+            "cmeee, cluener or brat."
+        },
+    )
+    offsets: str = field(
+        default="auto",
+        metadata={
+            "help": "Unit of annotation offsets written without their text: auto, codepoints or utf16.",
+            "choices": ["auto", "codepoints", "utf16"],
+        },
+    )
+    annotator: str = field(
+        default="first",
+        metadata={"help": "Which annotation of a text annotated several times: first, latest or an annotator id."},
+    )
+    overlaps: str | None = field(
+        default=None,
+        metadata={
+            "help": "Overlapping entities in annotation files: refuse, or keep the longest "
+            "(default: refuse; longest with --fix_tags).",
+            "choices": ["refuse", "longest"],
+        },
+    )
     crf: bool = field(
         default=True,
         metadata={"help": "A CRF layer over the token scores (NER); on Resume NER it beat softmax + Viterbi."},
@@ -96,6 +124,10 @@ class FinetuneArguments(PrecisionTrainingArguments):
     )
     save_total_limit: int | None = field(default=2, metadata={"help": "Checkpoints kept (the best one among them)."})
     load_best_model_at_end: bool = field(default=True, metadata={"help": "Keep the best dev checkpoint at the end."})
+    overwrite_output_dir: bool = field(
+        default=False,
+        metadata={"help": "Train into an output directory that already holds files (else refused, unless resuming)."},
+    )
     dataloader_pin_memory: bool = field(
         default_factory=torch.cuda.is_available, metadata={"help": "Pin batches in memory (default: with a GPU)."}
     )

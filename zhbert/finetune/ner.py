@@ -4,12 +4,13 @@ predictions."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import Any
 
 from ..api.tagger import EntityTagger
-from ..data.ner import NerExample, read_ner_data
+from ..data.ner import NerData, NerExample, read_ner_data
 from ..errors import DataError
 from ..models.crf_head import add_crf
 from ..tagging.schemes import bioes_labels, entity_types
@@ -17,7 +18,9 @@ from .features import ner_features
 from .metrics import ner_metrics
 from .task import Task
 
-__all__ = ["NerTask"]
+__all__ = ["NerTask", "read_summary"]
+
+logger = logging.getLogger("zhbert.finetune")
 
 
 class NerTask(Task):
@@ -27,6 +30,9 @@ class NerTask(Task):
     crf: train a CRF over the token scores.
     position_digits: whether tokens end in their position in their word (``科0``, Weibo NER); ``None`` decides
         from the first file read, and every later file of the task (validation, test) is read the same way.
+    format: the files' format: ``"auto"`` (from the content), ``"tags"`` or an annotation format
+        (:func:`zhbert.data.read_ner_data`); ``offsets`` and ``annotator`` as it takes them.
+    overlaps: overlapping entities of annotation files: ``"refuse"`` or ``"longest"``; ``None`` follows ``fix_tags``.
     """
 
     name = "ner"
@@ -38,16 +44,38 @@ class NerTask(Task):
     description = "BIOES NER"
 
     def __init__(
-        self, scheme: str = "auto", fix_tags: bool = False, crf: bool = True, position_digits: bool | None = None
+        self,
+        scheme: str = "auto",
+        fix_tags: bool = False,
+        crf: bool = True,
+        position_digits: bool | None = None,
+        format: str = "auto",
+        offsets: str = "auto",
+        annotator: str = "first",
+        overlaps: str | None = None,
     ) -> None:
         self.scheme = scheme
         self.fix_tags = fix_tags
         self.crf = crf
         self.position_digits = position_digits
+        self.format = format
+        self.offsets = offsets
+        self.annotator = annotator
+        self.overlaps = overlaps
 
     def read(self, path: str | os.PathLike[str]) -> list[NerExample]:
-        data = read_ner_data(path, scheme=self.scheme, fix_tags=self.fix_tags, position_digits=self.position_digits)
+        data = read_ner_data(
+            path,
+            scheme=self.scheme,
+            fix_tags=self.fix_tags,
+            position_digits=self.position_digits,
+            format=self.format,
+            offsets=self.offsets,
+            annotator=self.annotator,
+            overlaps=self.overlaps,
+        )
         self.position_digits = data.position_digits
+        logger.info(read_summary(path, data))
         return data.examples
 
     def labels(self, train: Sequence[NerExample]) -> list[str]:
@@ -91,3 +119,17 @@ class NerTask(Task):
         predicted = predictor.predict(texts, batch_size=batch_size)
         spans = [[(x.start, x.end, x.type) for x in p] for p in predicted]
         return ner_metrics(texts, [e.spans for e in examples], spans)
+
+
+def read_summary(path: str | os.PathLike[str], data: NerData) -> str:
+    """One line on what a file gave: its format, texts and entities, and for an annotation file the entities
+    repaired and refused, and the overlaps."""
+    entities = sum(len(e.spans) for e in data.examples)
+    line = f"{path}: {data.scheme}, {len(data.examples):,} texts, {entities:,} entities"
+    report = data.report
+    if report is not None:
+        line += (
+            f" ({report.spans:,} read, {report.repaired:,} repaired, {len(report.refused):,} refused, "
+            f"{len(report.overlaps):,} overlapping pairs, {len(data.dropped):,} left out for overlaps)"
+        )
+    return line

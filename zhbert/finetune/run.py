@@ -26,7 +26,7 @@ from .classification import ClassificationTask
 from .ner import NerTask
 from .task import Task
 
-__all__ = ["TASKS", "finetune", "make_task", "task_of_checkpoint"]
+__all__ = ["TASKS", "check_output_dir", "finetune", "make_task", "task_of_checkpoint"]
 
 logger = logging.getLogger("zhbert.finetune")
 
@@ -40,7 +40,12 @@ def make_task(name: str, args: TaskArguments | None = None) -> Task:
             return ClassificationTask()
         return ClassificationTask(args.text_column, args.text_pair_column, args.label_column)
     if name == "ner":
-        return NerTask() if args is None else NerTask(args.scheme, args.fix_tags, args.crf)
+        if args is None:
+            return NerTask()
+        overlaps = args.overlaps or ("longest" if args.fix_tags else "refuse")
+        return NerTask(
+            args.scheme, args.fix_tags, args.crf, None, args.format, args.offsets, args.annotator, overlaps=overlaps
+        )
     raise UsageError(f"unknown task {name!r}: choose {' or '.join(TASKS)}", argument="task")
 
 
@@ -62,6 +67,36 @@ def task_of_checkpoint(path: str | Path, args: TaskArguments | None = None) -> T
                 "fine-tune it first with zhbert train classify or zhbert train ner"
             )
     return make_task(str(name), args)
+
+
+def check_output_dir(training_args: FinetuneArguments) -> str | bool | None:
+    """Refuse an output directory that already holds files, before anything is read or written, unless the run
+    overwrites it or resumes; the checkpoint to resume from (``True``: the latest in the output directory).
+
+    Raises:
+        UsageError: a non-empty output directory, without ``overwrite_output_dir`` or ``resume_from_checkpoint``.
+    """
+    wanted = training_args.resume_from_checkpoint
+    if wanted:
+        return True if str(wanted).lower() in ("true", "latest") else str(wanted)
+    out = Path(str(training_args.output_dir))
+    if out.is_dir() and any(out.iterdir()) and not getattr(training_args, "overwrite_output_dir", False):
+        raise UsageError(
+            f"{out} already holds files (a trained model?): choose another output_dir, set overwrite_output_dir "
+            "to replace it, or resume_from_checkpoint to continue its run",
+            argument="overwrite_output_dir",
+        )
+    return None
+
+
+def _drop_old_checkpoints(out: Path) -> None:
+    """Remove the ``checkpoint-*`` folders an overwritten run left, so that old and new checkpoints never mix."""
+    import shutil
+
+    for old in sorted(out.glob("checkpoint-*")):
+        if old.is_dir():
+            logger.info("Overwriting %s: removing its old %s", out, old.name)
+            shutil.rmtree(old)
 
 
 def _splits(task: Task, args: TaskArguments) -> tuple[list[Any], list[Any], list[Any]]:
@@ -113,6 +148,7 @@ def finetune(
 
     from .trainer import ApiEvalTrainer
 
+    resume = check_output_dir(training_args)
     task = make_task(task, args) if isinstance(task, str) else task
     set_seed(training_args.seed)
     train, dev, test = _splits(task, args)  # the data first: a bad file fails before any model loads
@@ -135,6 +171,8 @@ def finetune(
     if getattr(training_args, "fast_dropout", False):
         logger.info("Fast dropout: %s", use_fast_dropout(model))
     dataset = task.dataset(train, tokenizer, label2id, args.max_seq_length)
+    if resume is None:
+        _drop_old_checkpoints(Path(str(training_args.output_dir)))
     training_args = _resolve(training_args, bool(dev), task.metric)
     callbacks = []
     if dev and training_args.load_best_model_at_end and args.early_stopping_patience > 0:
@@ -149,7 +187,7 @@ def finetune(
         callbacks=callbacks,
         task=task,
     )
-    result = trainer.train()
+    result = trainer.train(resume_from_checkpoint=resume)
     output_dir = Path(str(training_args.output_dir))
     trainer.save_model(str(output_dir))  # the best checkpoint when a dev set was given
     tokenizer.save_pretrained(str(output_dir))

@@ -65,6 +65,20 @@ def test_evaluate_and_predict(ner_run, tmp_path, capsys):
             assert row["text"][e["start"] : e["end"]] == e["text"]
 
 
+def test_evaluate_in_float32_reproduces_the_training_figures(ner_run, tmp_path, capsys):
+    # Training scores through the API in its weights' float type, float32; evaluate's auto picks bf16 on a CPU or
+    # GPU that has it, which moves the figures in the fourth decimal. Asked for float32, every digit agrees.
+    trained = json.loads((ner_run / "all_results.json").read_text())
+    assert trained["test_f1"] > 0  # a figure worth comparing
+    report = tmp_path / "eval.json"
+    argv = ["evaluate", "--model", str(ner_run), "--test_file", resume("test"), "--fix-tags", "--dtype", "float32"]
+    assert main([*argv, "--output", str(report)]) == 0
+    assert "zhbert evaluate: float32 on cpu (--dtype float32)" in capsys.readouterr().err
+    scores = json.loads(report.read_text())
+    for key in ("f1", "precision", "recall", "macro_f1"):
+        assert scores[key] == trained[f"test_{key}"], key
+
+
 def test_classification(tiny_mlm_dir, tmp_path, capsys):
     out = tmp_path / "cls"
     data = str(TEST_DATA / "chnsenticorp_sample.csv")
