@@ -56,8 +56,8 @@ def _units_from_paragraphs(paragraphs: list[str]) -> Iterator[str]:
 def _iter_txt(path: Path) -> Iterator[str]:
     paragraphs: list[str] = []
     for _, line in _lines(path):
-        if line.strip():
-            paragraphs.append(line.strip())
+        if text := line.strip():
+            paragraphs.append(text)
         elif paragraphs:
             yield from _units_from_paragraphs(paragraphs)
             paragraphs = []
