@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH_PIN)"
-	$(PY) -m pip install -q -e ".[ltp,demo,dev]"
+	$(PY) -m pip install -q -e ".[ltp,demo,onnx,serve,dev]"
 	touch $@
 
 install: $(VENV)/.installed

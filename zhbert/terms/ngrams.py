@@ -21,7 +21,6 @@ Hash collisions are possible but unlikely: about ``n**2 / 2**65`` in a table of 
 from __future__ import annotations
 
 import multiprocessing
-import os
 import tempfile
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -30,6 +29,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..cores import usable_cores
 from ..text.chars import cjk_mask
 
 __all__ = [
@@ -359,8 +359,5 @@ def recount(
 
 
 def default_processes() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+    """The cores this process may use (``zhbert.cores.usable_cores``)."""
+    return usable_cores()

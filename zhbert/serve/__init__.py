@@ -1,0 +1,1 @@
+"""The HTTP server: routes, dynamic batching, limits and metrics over the Python API."""
