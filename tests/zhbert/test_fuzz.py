@@ -128,7 +128,7 @@ def scheme_taggers(tiny_mlm_dir: Any, tokenizer: Any) -> list[EntityTagger]:
 
 def test_taggers_of_every_scheme_give_valid_spans(tiny_mlm_dir, tokenizer):
     for tagger in scheme_taggers(tiny_mlm_dir, tokenizer):
-        for chunk, entities in each(tagger.predict, STRINGS[:800]):
+        for chunk, entities in each(tagger.predict, [t for t in STRINGS[:800] if t.strip()]):  # "" is refused
             for text, found in zip(chunk, entities, strict=True):
                 ends = 0
                 for e in found:

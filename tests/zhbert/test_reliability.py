@@ -369,6 +369,22 @@ def test_empty_inputs_to_the_classifier(tiny_classifier_dir):
         classifier.predict({"好", "坏"})
 
 
+def test_one_rule_for_empty_texts_in_every_predictor(tiny_classifier_dir, tiny_tagger_dir, tiny_mlm_dir):
+    """An empty or whitespace-only text is refused by its position in every predictor, and an empty list is
+    answered with an empty list."""
+    predictors = [
+        TextClassifier.from_pretrained(tiny_classifier_dir, device="cpu"),
+        EntityTagger.from_pretrained(tiny_tagger_dir, device="cpu"),
+        MaskFiller.from_pretrained(tiny_mlm_dir, device="cpu"),
+    ]
+    for predictor in predictors:
+        assert predictor.predict([]) == []
+        with pytest.raises(UsageError, match=r"texts\[1\] is empty: there is nothing to predict"):
+            predictor.predict(["好[MASK]", ""])
+        with pytest.raises(UsageError, match=r"texts\[0\] is empty or only whitespace"):
+            predictor.predict([" \u3000\n"])
+
+
 def test_the_classifier_says_when_it_cut_a_text(tiny_classifier_dir):
     classifier = TextClassifier.from_pretrained(tiny_classifier_dir, device="cpu")
     window = classifier.max_length

@@ -68,15 +68,11 @@ class TextClassifier(Predictor):
         Raises:
             ValueError: a text (or pair) is empty or only whitespace, or ``batch_size`` is not a whole number >= 1.
         """
-        items = check_texts(texts)
-        pairs = check_texts(text_pairs, "text_pairs") if text_pairs is not None else None
+        items = check_texts(texts, nonempty=True)
+        pairs = check_texts(text_pairs, "text_pairs", nonempty=True) if text_pairs is not None else None
         if pairs is not None and len(pairs) != len(items):
             raise UsageError(f"text_pairs has {len(pairs)} items but texts has {len(items)}")
         check_int(batch_size, "batch_size", 1)
-        for name, group in (("texts", items), ("text_pairs", pairs or [])):
-            for i, text in enumerate(group):
-                if not text.strip():
-                    raise UsageError(f"{name}[{i}] is empty: there is nothing to classify", argument=name)
         if not items:
             return []
         # One tokenizer call for all texts (the Rust tokenizer batches them), then batches of similar token length.

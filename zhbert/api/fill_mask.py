@@ -57,9 +57,10 @@ class MaskFiller(Predictor):
         """Fill each ``[MASK]`` of each text independently (the other masks stay masked).
 
         Raises:
-            ValueError: a text has no ``[MASK]``, or its ``[MASK]`` lies beyond the model's window.
+            ValueError: a text is empty or only whitespace, has no ``[MASK]``, or its ``[MASK]`` lies beyond the
+                model's window.
         """
-        items = check_texts(texts)
+        items = check_texts(texts, nonempty=True)
         check_int(top_k, "top_k", 1)
         mask_id = self.tokenizer.mask_token_id
         out: list[list[list[Candidate]]] = []

@@ -149,8 +149,13 @@ class EntityTagger(Predictor):
         return scores
 
     def predict(self, texts: Sequence[str], batch_size: int = 32) -> list[list[Entity]]:
-        """Entities of each text, in order of position; they never overlap."""
-        items = check_texts(texts)
+        """Entities of each text, in order of position; they never overlap.
+
+        Raises:
+            ValueError: a text is empty or only whitespace (there is nothing to tag), or ``batch_size`` is not a
+                whole number >= 1.
+        """
+        items = check_texts(texts, nonempty=True)
         pieces = word_pieces(self.tokenizer, items)
         scores = self.token_scores(pieces, batch_size)
         # (words, L) per text; a text whose every token is a word of its own (most Chinese) needs no gathering.

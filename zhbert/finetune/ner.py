@@ -116,8 +116,11 @@ class NerTask(Task):
 
     def score(self, predictor: EntityTagger, examples: Sequence[NerExample], batch_size: int = 32) -> dict[str, Any]:
         texts = [e.text for e in examples]
-        predicted = predictor.predict(texts, batch_size=batch_size)
-        spans = [[(x.start, x.end, x.type) for x in p] for p in predicted]
+        asked = [i for i, text in enumerate(texts) if text.strip()]  # a blank text has no entities to find
+        found = predictor.predict([texts[i] for i in asked], batch_size=batch_size)
+        spans: list[list[tuple[int, int, str]]] = [[] for _ in texts]
+        for i, entities in zip(asked, found, strict=True):
+            spans[i] = [(x.start, x.end, x.type) for x in entities]
         return ner_metrics(texts, [e.spans for e in examples], spans)
 
 

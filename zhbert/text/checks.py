@@ -10,12 +10,17 @@ from ..errors import ArgumentTypeError, DataError, UsageError
 __all__ = ["check_file_text", "check_int", "check_texts"]
 
 
-def check_texts(texts: Any, name: str = "texts") -> list[str]:
+def check_texts(texts: Any, name: str = "texts", *, nonempty: bool = False) -> list[str]:
     """Return ``texts`` as a list of str, or raise a clear error naming the offending item.
+
+    ``nonempty``: the one rule of the predictors. A text that is empty or only whitespace asks nothing, so every
+    predictor refuses it by its position rather than answering it (a classifier would have to invent a label);
+    callers that must keep a place for such a text (``zhbert predict``, the server) mark it themselves.
 
     Raises:
         TypeError: ``texts`` is a bare string, a set or a mapping (no order), or an item is not a string.
-        ValueError: an item holds a lone surrogate, which no tokenizer can encode.
+        ValueError: an item holds a lone surrogate, which no tokenizer can encode, or (with ``nonempty``) an item
+            is empty or only whitespace.
     """
     if isinstance(texts, str):
         raise ArgumentTypeError(f"{name} must be a list of strings, not a single string; wrap it as [text]")
@@ -35,6 +40,12 @@ def check_texts(texts: Any, name: str = "texts") -> list[str]:
                 f"{name}[{i}] holds a lone surrogate {text[err.start]!r} at character {err.start}; "
                 "decode the source with errors='replace' or remove it"
             ) from None
+        if nonempty and not text.strip():
+            raise UsageError(
+                f"{name}[{i}] is empty{' or only whitespace' if text else ''}: there is nothing to predict; "
+                "leave it out (keep its place in your own list if you need it)",
+                argument=name,
+            )
     return items
 
 
