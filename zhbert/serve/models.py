@@ -29,6 +29,8 @@ class ServedModel:
         self.batcher = Batcher(
             spec.name, self.run, settings.max_batch, settings.max_wait_ms / 1000, settings.max_queue, metrics
         )
+        for series in (metrics.queue_depth, metrics.batch_size, metrics.batch_seconds):
+            series.labels(spec.name)  # each model's series shows from the start, at zero
 
     def run(self, texts: list[str], top_ks: list[int]) -> list[Any]:
         """One predict call; one JSON-ready result per text, as the Python API gives it."""
