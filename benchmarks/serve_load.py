@@ -200,9 +200,9 @@ def main() -> None:
     if args.quick:
         args.requests, args.plain_requests = min(args.requests, 2_000), min(args.plain_requests, 500)
 
-    from zhbert.cores import choose_threads
+    from zhbert.serve import serve_threads
 
-    threads = choose_threads(args.threads)
+    threads = serve_threads(args.threads)
     header("serve_load: requests/s of zhbert serve and of a plain one-pass-per-request FastAPI server")
     texts = short_reviews()
     print(f"model: {args.model}; both servers on {threads}; {args.clients} clients, one text per request")

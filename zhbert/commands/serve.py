@@ -32,7 +32,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--api_key", "--api-key", default=None,
                    help=f"require this key on every route but /health and /docs (default: ${API_KEY_ENV})")  # fmt: skip
     p.add_argument("--threads", type=int, default=None,
-                   help="threads of the model calls (default: $ZHBERT_THREADS, else the usable cores)")  # fmt: skip
+                   help="threads of model calls (default: $ZHBERT_THREADS, else usable cores less one)")  # fmt: skip
     p.add_argument("--max_batch", "--max-batch", type=int, default=d.max_batch, help="most texts per model call")
     p.add_argument("--max_wait_ms", "--max-wait-ms", type=float, default=d.max_wait_ms,
                    help="how long a request waits for others to share its model call")  # fmt: skip
@@ -57,8 +57,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cores import choose_threads
-    from ..serve import API_KEY_ENV, ROUTES, ServeSettings, parse_model_specs, require_serve_extra
+    from ..serve import API_KEY_ENV, ROUTES, ServeSettings, parse_model_specs, require_serve_extra, serve_threads
 
     require_serve_extra()
     api_key = args.api_key if args.api_key is not None else os.environ.get(API_KEY_ENV) or None
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         max_chars=args.max_chars, max_top_k=args.max_top_k, threads=args.threads, dtype=args.dtype,
         device=args.device, graceful_timeout_s=args.graceful_timeout_s,
     )  # fmt: skip
-    threads = choose_threads(settings.threads)
+    threads = serve_threads(settings.threads)
     specs = parse_model_specs(args.models)
     _check_port(settings.host, settings.port)
     width = max(len(spec.name) for spec in specs)

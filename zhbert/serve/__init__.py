@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from .settings import API_KEY_ENV, KINDS, ROUTES, ModelSpec, ServeSettings, model_kind, parse_model_specs
+from .settings import (
+    API_KEY_ENV,
+    KINDS,
+    ROUTES,
+    ModelSpec,
+    ServeSettings,
+    model_kind,
+    parse_model_specs,
+    serve_threads,
+)
 
 __all__ = [
     "API_KEY_ENV",
@@ -22,6 +31,7 @@ __all__ = [
     "parse_model_specs",
     "require_serve_extra",
     "serve",
+    "serve_threads",
 ]
 
 

@@ -76,11 +76,12 @@ class ModelSet:
         self._thread.start()
 
     def _load(self, on_done: Callable[[ModelSet], None] | None) -> None:
-        from ..cores import apply_threads, choose_threads
+        from ..cores import apply_threads
+        from .settings import serve_threads
 
         start = time.perf_counter()
         try:
-            apply_threads(choose_threads(self.settings.threads))
+            apply_threads(serve_threads(self.settings.threads))
             models = {}
             for spec in self.specs:
                 served = ServedModel(spec, load_predictor(spec, self.settings), self.settings, self.metrics)

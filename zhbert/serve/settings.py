@@ -8,9 +8,19 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..cores import THREADS_ENV, ThreadChoice, choose_threads
 from ..errors import DataError, UsageError
 
-__all__ = ["API_KEY_ENV", "KINDS", "ROUTES", "ModelSpec", "ServeSettings", "model_kind", "parse_model_specs"]
+__all__ = [
+    "API_KEY_ENV",
+    "KINDS",
+    "ROUTES",
+    "ModelSpec",
+    "ServeSettings",
+    "model_kind",
+    "parse_model_specs",
+    "serve_threads",
+]
 
 API_KEY_ENV = "ZHBERT_API_KEY"
 # The kinds of model served, and the route of each.
@@ -60,6 +70,18 @@ class ServeSettings:
                 raise UsageError(f"{name} must be a number >= 0, got {value!r}", argument=name)
         if self.api_key is not None and not self.api_key.strip():
             raise UsageError("api_key is empty: give a key, or none to serve without one", argument="api_key")
+
+
+def serve_threads(requested: int | None = None) -> ThreadChoice:
+    """The threads of the model calls: ``requested``, else ``$ZHBERT_THREADS``, else the cores this process may
+    use less one, which the event loop needs (parsing requests, writing answers): on a shared 2-core machine the
+    classifier served 342 requests/s with 1 thread and 40 with 2 (benchmarks/serve_load.py --quick, one run after
+    the other; docs/benchmarks.md).
+    """
+    choice = choose_threads(requested)
+    if requested is None and not os.environ.get(THREADS_ENV, "").strip() and choice.threads > 1:
+        return ThreadChoice(choice.threads - 1, f"{choice.reason}, less one for the event loop")
+    return choice
 
 
 @dataclass(frozen=True)
