@@ -97,6 +97,7 @@ class Server:
         self.seconds = 0.0
         self.cpu = 0.0
         self.rss: list[float] = []
+        self.rounds_rss: list[float] = []  # after each round
 
     def wait_ready(self, timeout: float = 300) -> None:
         import urllib.request
@@ -244,6 +245,7 @@ def main() -> None:
                 server.cpu += cpu_seconds(server.proc.pid) - cpu
                 server.latencies += latencies
                 server.errors += errors
+                server.rounds_rss.append(rss_mb(server.proc.pid))
                 sent += n
         for server in servers.values():
             server.rss.append(rss_mb(server.proc.pid))
@@ -269,7 +271,7 @@ def main() -> None:
     speedup = rates["zhbert serve"] / rates["plain FastAPI, one pass per request"]
     p99 = percentile(ours.latencies, 0.99)
     growth = ours.rss[1] / ours.rss[0] - 1
-    print(f"zhbert serve: {batching}")
+    print(f"zhbert serve: {batching}; RSS MB after each round: {', '.join(f'{x:.0f}' for x in ours.rounds_rss)}")
     checks = [
         (f"requests/s {speedup:.2f}x the plain server's (floor >= 4x)", speedup >= 4),
         (f"p99 {p99 * 1000:.0f} ms (floor < 1000 ms)", p99 < 1.0),
