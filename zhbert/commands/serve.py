@@ -46,9 +46,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--graceful_timeout_s", "--graceful-timeout", type=float, default=d.graceful_timeout_s,
                    help="on SIGTERM or SIGINT, how long to finish the requests in flight")  # fmt: skip
     p.add_argument("--device", default=None)
-    from ..cli import add_dtype_option
-
-    add_dtype_option(p)
+    p.add_argument("--dtype", default=d.dtype, choices=["float32", "bf16", "auto"],
+                   help="float type of the models: float32 keeps memory flat under load; bf16 computes faster on a "
+                   "CPU with bf16, but its kernels keep memory for each new input shape")  # fmt: skip
     p.add_argument("--log_level", "--log-level", default="warning",
                    choices=["critical", "error", "warning", "info", "debug"], help="uvicorn's log level")  # fmt: skip
     p.add_argument("--access_log", "--access-log", action="store_true", help="log every request")

@@ -82,6 +82,12 @@ class ModelSet:
         start = time.perf_counter()
         try:
             apply_threads(serve_threads(self.settings.threads))
+            if self.settings.dtype == "float32":
+                from ..models.fast_bert import use_onednn
+
+                # oneDNN keeps memory for each new input shape, and a server sees new shapes for ever: RSS grew
+                # 495 -> 1180 MB over 12,000 requests in bf16 (oneDNN), 460 -> 480 MB in float32 on MKL.
+                use_onednn(False)
             models = {}
             for spec in self.specs:
                 served = ServedModel(spec, load_predictor(spec, self.settings), self.settings, self.metrics)

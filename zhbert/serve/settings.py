@@ -41,7 +41,9 @@ class ServeSettings:
         max_chars: the most characters in one text; a tagger reads a long text in windows, a classifier the
             beginning that fits its window (its result says ``truncated``).
         max_top_k: the most candidates a fill-mask request may ask for.
-        threads: the threads each model runs on (``None``: ``zhbert.cores.choose_threads``).
+        threads: the threads each model runs on (``None``: ``serve_threads``).
+        dtype: ``float32`` (the default: memory stays flat under load), ``bf16`` (faster model calls on a CPU
+            with bf16, but oneDNN keeps memory for each new input shape) or ``auto``.
     """
 
     host: str = "127.0.0.1"
@@ -55,7 +57,7 @@ class ServeSettings:
     max_chars: int = 2000
     max_top_k: int = 50
     threads: int | None = None
-    dtype: str = "auto"
+    dtype: str = "float32"
     device: str | None = None
     graceful_timeout_s: float = 30.0
 
