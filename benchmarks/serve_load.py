@@ -5,11 +5,12 @@ sync handler in FastAPI's thread pool).
 64 clients (``--clients``) each send one short review (<= 32 characters, from zhbert_demo/data/waimai_reviews.csv)
 per request, a new one as soon as the last is answered, over keep-alive connections. Both servers run in their own
 processes, on the same thread count, and take the load in turn, ``--rounds`` rounds each, so drift in machine speed
-hits both alike. The load generator is a minimal asyncio HTTP/1.1 client (a few microseconds per request), so that
-on a small machine it takes little of the CPU the servers need. Reported: requests/s, p50 and p99 latency, errors
-(any answer other than 200, or a broken connection), the server's CPU time per request (user + system, all its
-threads: on a shared machine the steadiest figure), and each server's RSS after its warm-up and after its last
-request. Floors: >= 4x the plain server's requests/s, p99 < 1 s, 0 errors, RSS growth < 10% over 50,000 requests.
+hits both alike. The load generator is a minimal asyncio HTTP/1.1 client, so that on a small machine it takes
+little of the CPU the servers need. Reported: requests/s, p50 and p99 latency, errors (any answer other than 200,
+or a broken connection), the server's CPU time per request (user + system, all its threads: on a shared machine
+the steadiest figure), and each server's RSS after its warm-up, after each round and after its last request, each
+read 2 s after the last answer, when the server is idle. Floors: >= 4x the plain server's requests/s, p99 < 1 s,
+0 errors, RSS growth < 10% over 50,000 requests.
 
     python benchmarks/serve_load.py                      (50,000 requests to zhbert serve, 5,000 to the plain one)
     python benchmarks/serve_load.py --quick              (2,000 and 500)
@@ -73,7 +74,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def rss_mb(pid: int) -> float:
+IDLE_S = 2.0  # RSS is read this long after a round's last answer: zhbert serve trims its heap when idle for 1 s
+
+
+def rss_mb(pid: int, settle: float = 0.0) -> float:
+    time.sleep(settle)
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
@@ -234,7 +239,7 @@ def main() -> None:
         for server in servers.values():
             server.wait_ready()
             asyncio.run(load(server.port, texts, args.warmup, args.clients))
-            server.rss.append(rss_mb(server.proc.pid))
+            server.rss.append(rss_mb(server.proc.pid, IDLE_S))
         sent = 0
         for r in range(args.rounds):
             for name, server in servers.items():
@@ -245,10 +250,10 @@ def main() -> None:
                 server.cpu += cpu_seconds(server.proc.pid) - cpu
                 server.latencies += latencies
                 server.errors += errors
-                server.rounds_rss.append(rss_mb(server.proc.pid))
+                server.rounds_rss.append(rss_mb(server.proc.pid, IDLE_S))
                 sent += n
         for server in servers.values():
-            server.rss.append(rss_mb(server.proc.pid))
+            server.rss.append(rss_mb(server.proc.pid, IDLE_S))
         batching = batch_sizes(ports[1])
     finally:
         for server in servers.values():

@@ -123,8 +123,17 @@ class Batcher:
 
     def _work(self) -> None:
         carry: _Job | None = None
+        untrimmed = False  # calls since the last trim
         while True:
-            first = carry if carry is not None else self._queue.get()
+            if carry is None:
+                try:
+                    first = self._queue.get(timeout=TRIM_EVERY_S) if untrimmed else self._queue.get()
+                except queue.Empty:  # idle: hand back what the last calls freed
+                    self._trim_now()
+                    untrimmed = False
+                    continue
+            else:
+                first = carry
             carry = None
             if first is None:
                 return
@@ -145,11 +154,17 @@ class Batcher:
                 jobs.append(job)
                 size += len(job.texts)
             self._run(jobs)
-            if self._trim is not None and time.monotonic() - self._trimmed > TRIM_EVERY_S:
-                self._trim()
-                self._trimmed = time.monotonic()
+            untrimmed = True
+            if time.monotonic() - self._trimmed > TRIM_EVERY_S:
+                self._trim_now()
+                untrimmed = False
             if stopping:
                 return
+
+    def _trim_now(self) -> None:
+        if self._trim is not None:
+            self._trim()
+        self._trimmed = time.monotonic()
 
     def _run(self, jobs: list[_Job]) -> None:
         texts = [text for job in jobs for text in job.texts]
