@@ -103,10 +103,8 @@ async def answer(models: ModelSet, settings: ServeSettings, kind: str, body: byt
     if kind == "mlm":
         for i, text in enumerate(parsed.texts):
             if served.mask_token not in text:
-                where = f"texts[{i}]" if len(parsed.texts) > 1 else "text"
-                raise ApiError(
-                    422, "invalid_body", f"{where} has no {served.mask_token}: put it where a token is missing"
-                )
+                message = f"{parsed.where(i)} has no {served.mask_token}: put it where a token is missing"
+                raise ApiError(422, "invalid_body", message)
     results = await served.batcher.submit(parsed.texts, parsed.top_k)
     return json.dumps(
         {"model": served.spec.name, "results": results}, ensure_ascii=False, separators=(",", ":")

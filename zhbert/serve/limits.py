@@ -82,6 +82,11 @@ class Parsed:
     texts: list[str]
     model: str | None
     top_k: int
+    single: bool  # sent as "text", not "texts"
+
+    def where(self, i: int) -> str:
+        """How the request names its text ``i``."""
+        return "text" if self.single else f"texts[{i}]"
 
 
 def parse_request(body: bytes, settings: ServeSettings, fill_mask: bool = False) -> Parsed:
@@ -129,7 +134,7 @@ def parse_request(body: bytes, settings: ServeSettings, fill_mask: bool = False)
     top_k = request.top_k if isinstance(request, FillMaskRequest) else 0
     if top_k > settings.max_top_k:
         raise ApiError(422, "invalid_body", f"top_k is {top_k}; this server returns at most {settings.max_top_k}")
-    return Parsed(texts, request.model, top_k)
+    return Parsed(texts, request.model, top_k, request.text is not None)
 
 
 class BodyLimitMiddleware:
