@@ -5,6 +5,7 @@
     zhbert evaluate --model DIR --test_file FILE      zhbert predict --model DIR --input FILE --output FILE
     zhbert data check FILE [--format auto|doccano|label-studio|...] [--max_seq_length N]
     zhbert terms CORPUS [CORPUS ...] -o terms.txt [--top N] [--min-count N] [--max-len N] [--processes N]
+    zhbert serve MODEL [NAME=MODEL ...] [--host H] [--port N] [--api-key KEY] [--max-batch N] [--threads N]
     zhbert demo ...      zhbert build-demo-models ...   (commands of the demo package, found by entry point)
 
 Each command module adds its parser (``add_parser``) and runs (``run``); errors are reported by
@@ -19,12 +20,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..cli import ArgumentParser, option_strings, run_cli
-from . import data, evaluate, predict, preview, terms, train
+from . import data, evaluate, predict, preview, serve, terms, train
 
 __all__ = ["COMMANDS_GROUP", "build_parser", "main", "plugin_commands"]
 
 COMMANDS_GROUP = "zhbert.commands"  # entry points of commands that live above the library (the demo)
-COMMANDS = (preview, train, evaluate, predict, data, terms)
+COMMANDS = (preview, train, evaluate, predict, serve, data, terms)
 BUILT_IN = frozenset(command.__name__.rsplit(".", 1)[-1] for command in COMMANDS)
 
 

@@ -43,6 +43,7 @@ HELP = [
     ["evaluate", "--help"],
     ["predict", "--help"],
     ["terms", "--help"],
+    ["serve", "--help"],
     ["train", "ner", "--help"],
     ["train", "classify", "--help"],
     ["demo", "--help"],

@@ -36,7 +36,7 @@ def test_help_lists_every_subcommand(capsys):
     assert stop.value.code == 0
     out = capsys.readouterr().out
     listed = {line.split()[0] for line in out.splitlines() if line.startswith("    ") and line.strip()}
-    assert {"preview", "train", "evaluate", "predict", "data", "terms", "demo", "build-demo-models"} <= listed
+    assert {"preview", "train", "evaluate", "predict", "serve", "data", "terms", "demo", "build-demo-models"} <= listed
 
 
 def test_the_demo_is_listed_without_being_imported():
