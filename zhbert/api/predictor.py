@@ -9,35 +9,14 @@ from typing import Any, TypeVar
 
 import torch
 
-from ..errors import DataError
 from ..models.loading import load_pretrained
+from ..models.window import model_window
 from .batching import CPU_TOKENS_PER_CALL
 from .device import place_model
 
 __all__ = ["Predictor", "model_window"]
 
 PredictorT = TypeVar("PredictorT", bound="Predictor")
-
-
-def model_window(model: Any, tokenizer: Any) -> int:
-    """Tokens per model call: the length the model was fine-tuned with, within its positions.
-
-    Raises:
-        DataError: the model's configuration allows fewer than 3 tokens.
-    """
-    limits = [getattr(model.config, "max_position_embeddings", 512), 512]
-    trained = getattr(model.config, "zhbert_max_length", None)
-    if trained:
-        limits.append(int(trained))
-    if getattr(tokenizer, "model_max_length", None) and tokenizer.model_max_length < 100_000:
-        limits.append(int(tokenizer.model_max_length))
-    window = min(limits)
-    if window < 3:
-        raise DataError(
-            f"the model reads at most {window} tokens (its config's zhbert_max_length, max_position_embeddings or "
-            "the tokenizer's model_max_length): too few for [CLS], one token and [SEP]"
-        )
-    return window
 
 
 class Predictor:
