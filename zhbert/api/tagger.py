@@ -21,10 +21,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..models.crf_head import load_token_classifier
 from ..models.fast_bert import FastBert
+from ..tagging.numpy_viterbi import log_softmax, viterbi
 from ..tagging.schemes import tags_to_spans
 from ..tagging.viterbi import constrained_viterbi, scheme_constraints
 from ..text.checks import check_int, check_texts
@@ -77,6 +79,10 @@ class EntityTagger(Predictor):
         self.scheme, constraints = scheme_constraints(self.id2label)
         self.constraints = tuple(c.to(self.device) for c in constraints)
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
+        # An exported model decodes in NumPy, with the scheme's masks and the CRF's scores saved beside its graph.
+        self.numpy_decoding = getattr(model, "decoding", None)
+
+    export_kind = "token-classification"
 
     @classmethod
     def load_model(cls, path: str | os.PathLike[str]) -> Any:
@@ -175,6 +181,8 @@ class EntityTagger(Predictor):
     def _decode_group(self, word_scores: list[torch.Tensor]) -> list[tuple[list[int], list[float]]]:
         if not word_scores:
             return []
+        if self.numpy_decoding is not None:
+            return self._decode_group_numpy(word_scores)
         longest = max((len(s) for s in word_scores), default=0)
         labels = len(self.id2label)
         raw = torch.zeros(len(word_scores), max(longest, 1), labels)
@@ -192,6 +200,21 @@ class EntityTagger(Predictor):
             at[r, : len(path)] = torch.tensor(path, dtype=torch.long)
         chosen = raw.softmax(-1).gather(2, at[:, :, None])[:, :, 0].tolist()
         return [(path, row[: len(path)]) for path, row in zip(paths, chosen, strict=True)]
+
+    def _decode_group_numpy(self, word_scores: list[torch.Tensor]) -> list[tuple[list[int], list[float]]]:
+        """``_decode_group`` after an exported graph: the vectorised NumPy Viterbi, no torch."""
+        rules: Any = self.numpy_decoding
+        lengths = np.array([len(s) for s in word_scores])
+        raw = np.zeros((len(word_scores), max(int(lengths.max()), 1), len(self.id2label)), np.float32)  # (B, W, L)
+        for r, s in enumerate(word_scores):
+            raw[r, : len(s)] = s.numpy()
+        logp = log_softmax(raw)
+        paths = viterbi(raw if rules.crf else logp, lengths, rules.start, rules.transitions, rules.end)
+        out = []
+        for r, path in enumerate(paths):
+            chosen = np.exp(logp[r, np.arange(len(path)), path]).tolist()
+            out.append((path, chosen))
+        return out
 
     def _entities(self, text: str, p: WordPieces, path: list[int], chosen: list[float]) -> list[Entity]:
         # Spans over words. The decoder's constraints make the path valid in its scheme; ``fix`` only matters for a
