@@ -61,6 +61,8 @@ def model_kind(model_dir: str | os.PathLike[str]) -> str:
     """
     from transformers import AutoConfig
 
+    if Path(model_dir).is_dir() and not (Path(model_dir) / "config.json").is_file():
+        raise UsageError(f"{model_dir}: no config.json, so no model zhbert exports", argument="model_dir")
     config = load_pretrained(AutoConfig, model_dir)
     for name in getattr(config, "architectures", None) or []:
         for suffix, kind in _ARCHITECTURES.items():
