@@ -15,7 +15,7 @@ from ..errors import UsageError
 from ..export.sidecar import is_exported
 from ..models.loading import load_pretrained
 from ..models.window import model_window
-from .batching import CPU_TOKENS_PER_CALL
+from .batching import CPU_TOKENS_PER_CALL, ONNX_TOKENS_PER_CALL
 from .device import place_model
 from .onnx_model import OnnxModel
 
@@ -49,6 +49,8 @@ class Predictor:
         self.tokenizer = tokenizer
         self.max_length = model_window(model, tokenizer)
         self.tokens_per_call: int | None = CPU_TOKENS_PER_CALL if self.device.type == "cpu" else None
+        if isinstance(model, OnnxModel):
+            self.tokens_per_call = ONNX_TOKENS_PER_CALL
 
     export_kind = ""  # the kind of ``zhbert export`` directory this predictor reads
 

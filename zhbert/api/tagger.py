@@ -81,6 +81,8 @@ class EntityTagger(Predictor):
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
         # An exported model decodes in NumPy, with the scheme's masks and the CRF's scores saved beside its graph.
         self.numpy_decoding = getattr(model, "decoding", None)
+        # [CLS], [SEP] and [PAD]: read once (each is a Python property lookup on the tokenizer)
+        self.special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
 
     export_kind = "token-classification"
 
@@ -112,7 +114,7 @@ class EntityTagger(Predictor):
     def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
         """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
         check_int(batch_size, "batch_size", 1)
-        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        cls_id, sep_id, pad_id = self.special_ids
         labels = len(self.id2label)
         jobs = []  # (text index, window start, token ids)
         for i, p in enumerate(pieces):
@@ -205,9 +207,12 @@ class EntityTagger(Predictor):
         """``_decode_group`` after an exported graph: the vectorised NumPy Viterbi, no torch."""
         rules: Any = self.numpy_decoding
         lengths = np.array([len(s) for s in word_scores])
-        raw = np.zeros((len(word_scores), max(int(lengths.max()), 1), len(self.id2label)), np.float32)  # (B, W, L)
-        for r, s in enumerate(word_scores):
-            raw[r, : len(s)] = s.numpy()
+        if len(word_scores) == 1 and lengths[0]:
+            raw = word_scores[0].numpy()[None]  # (1, W, L)
+        else:
+            raw = np.zeros((len(word_scores), max(int(lengths.max()), 1), len(self.id2label)), np.float32)  # (B, W, L)
+            for r, s in enumerate(word_scores):
+                raw[r, : len(s)] = s.numpy()
         logp = log_softmax(raw)
         paths = viterbi(raw if rules.crf else logp, lengths, rules.start, rules.transitions, rules.end)
         out = []

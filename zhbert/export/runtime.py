@@ -59,12 +59,20 @@ class SessionRunner:
     def __init__(self, session: Any) -> None:
         self.session = session
         self.input_names = [i.name for i in session.get_inputs()]
+        self.types = "token_type_ids" in self.input_names
 
     def __call__(
         self, input_ids: np.ndarray, attention_mask: np.ndarray, token_type_ids: np.ndarray | None = None
     ) -> np.ndarray:
-        feeds = {"input_ids": input_ids, "attention_mask": attention_mask}
-        if "token_type_ids" in self.input_names:
-            feeds["token_type_ids"] = token_type_ids if token_type_ids is not None else np.zeros_like(input_ids)
-        feeds = {k: np.ascontiguousarray(v, dtype=np.int64) for k, v in feeds.items() if k in self.input_names}
+        feeds = {"input_ids": _int64(input_ids), "attention_mask": _int64(attention_mask)}
+        if self.types:
+            feeds["token_type_ids"] = (
+                _int64(token_type_ids) if token_type_ids is not None else np.zeros(input_ids.shape, np.int64)
+            )
         return self.session.run(["logits"], feeds)[0]
+
+
+def _int64(array: np.ndarray) -> np.ndarray:
+    if array.dtype == np.int64 and array.flags.c_contiguous:
+        return array
+    return np.ascontiguousarray(array, dtype=np.int64)
