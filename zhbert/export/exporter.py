@@ -26,7 +26,7 @@ from ..models.loading import load_pretrained, model_source
 from ..models.window import model_window
 from . import quantize as q
 from .graphs import INPUT_NAMES, OPSET, export_graph
-from .runtime import SessionRunner, import_onnxruntime, open_session
+from .runtime import SessionRunner, import_onnx, import_onnxruntime, open_session
 from .sidecar import ALLOWED_FILES, CRF_FILES, FORMAT, FP32_GRAPH, INT8_GRAPH, SIDECAR
 from .verify import SAMPLE_TEXTS, Comparison, compare, decoder, encode_sample, torch_logits
 
@@ -131,6 +131,7 @@ def export_model(
     model_source(model_dir)
     kind = model_kind(model_dir)
     ort = import_onnxruntime()
+    import_onnx()
     sample = list(texts) if texts is not None else list(SAMPLE_TEXTS)
     if not sample or any(not isinstance(t, str) or not t.strip() for t in sample):
         raise UsageError("texts must be non-empty strings to verify the export on", argument="texts")

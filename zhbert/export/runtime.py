@@ -15,7 +15,7 @@ import numpy as np
 from ..cores import ThreadChoice, choose_threads
 from ..errors import MissingExtraError
 
-__all__ = ["INSTALL_HINT", "SessionRunner", "import_onnxruntime", "open_session"]
+__all__ = ["INSTALL_HINT", "SessionRunner", "import_onnx", "import_onnxruntime", "open_session"]
 
 INSTALL_HINT = "pip install zhbert[onnx]"
 
@@ -33,6 +33,21 @@ def import_onnxruntime() -> Any:
             f"exported models run on ONNX Runtime, which is not installed: {INSTALL_HINT}"
         ) from None
     return onnxruntime
+
+
+def import_onnx() -> Any:
+    """The ``onnx`` module, which writing a graph needs (reading one does not).
+
+    Raises:
+        MissingExtraError: it is not installed.
+    """
+    try:
+        import onnx
+    except ImportError:
+        raise MissingExtraError(
+            f"zhbert export writes ONNX graphs with onnx, which is not installed: {INSTALL_HINT}"
+        ) from None
+    return onnx
 
 
 def open_session(path: str | os.PathLike[str], threads: int | None = None) -> tuple[Any, ThreadChoice]:
