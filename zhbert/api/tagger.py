@@ -32,6 +32,7 @@ from ..tagging.viterbi import constrained_viterbi, scheme_constraints
 from ..text.checks import check_int, check_texts
 from ..text.pieces import WordPieces, word_pieces
 from .batching import length_batches, pad_batch
+from .onnx_model import OnnxModel
 from .predictor import Predictor
 
 __all__ = ["Entity", "EntityTagger"]
@@ -80,7 +81,7 @@ class EntityTagger(Predictor):
         self.constraints = tuple(c.to(self.device) for c in constraints)
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
         # An exported model decodes in NumPy, with the scheme's masks and the CRF's scores saved beside its graph.
-        self.numpy_decoding = getattr(model, "decoding", None)
+        self.numpy_decoding = model.decoding if isinstance(model, OnnxModel) else None
         # [CLS], [SEP] and [PAD]: read once (each is a Python property lookup on the tokenizer)
         self.special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
 

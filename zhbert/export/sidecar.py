@@ -22,6 +22,7 @@ from ..errors import DataError, MissingFileError
 __all__ = [
     "ALLOWED_FILES",
     "CRF_FILES",
+    "FORMAT",
     "FP32_GRAPH",
     "INT8_GRAPH",
     "KINDS",

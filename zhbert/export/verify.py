@@ -17,7 +17,7 @@ import numpy as np
 from ..tagging.numpy_viterbi import decoding_scores, log_softmax, viterbi
 from ..tagging.schemes import tags_to_spans
 
-__all__ = ["SAMPLE_TEXTS", "Batch", "Comparison", "compare", "encode_sample", "torch_logits"]
+__all__ = ["SAMPLE_TEXTS", "Batch", "Comparison", "compare", "decoder", "encode_sample", "torch_logits"]
 
 # Reviews, news and résumé lines of different lengths, with names, places and organisations in them.
 SAMPLE_TEXTS = (
