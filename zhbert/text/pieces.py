@@ -44,7 +44,10 @@ def word_pieces(tokenizer: Any, texts: Sequence[str]) -> list[WordPieces]:
     if backend is not None and backend.truncation is None and backend.padding is None:
         # The Rust tokenizer itself: the same encodings as the call below, without its per-call Python work
         # (a third of a millisecond a call, which counts when texts come one at a time).
-        encodings = backend.encode_batch(texts, add_special_tokens=False)
+        if len(texts) == 1:  # encode_batch's thread pool costs more than it saves on one text
+            encodings = [backend.encode(texts[0], add_special_tokens=False)]
+        else:
+            encodings = backend.encode_batch(texts, add_special_tokens=False)
         rows = [(e.ids, e.offsets, e.word_ids) for e in encodings]
     else:
         # verbose=False: long texts are cut into windows later, so the "longer than ... indexing errors" warning
