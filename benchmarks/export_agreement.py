@@ -62,7 +62,9 @@ def tagger(out: Path, limit: int | None) -> None:
         same = sum(a == b for a, b in zip(ref, got, strict=True)) / len(ref)
         kept = sum(len(set(a) & set(b)) for a, b in zip(ref, got, strict=True)) / max(total, 1)
         f1 = ner_metrics(texts, gold, got)["f1"]
-        print(f"  {name:13s} strict F1 {f1:.4f}   texts with pytorch's entities {same:.4%}   its entities kept {kept:.4%}")
+        print(
+            f"  {name:13s} strict F1 {f1:.4f}   texts with pytorch's entities {same:.4%}   its entities kept {kept:.4%}"
+        )
 
 
 def main() -> None:

@@ -8,8 +8,9 @@ CRF's own -10000), windows cut at 128 tokens. zhbert's path: ``zhbert export --q
 ``TextClassifier`` / ``EntityTagger.from_pretrained(OUT, threads=1)``. Both run on 1 ONNX Runtime thread, on the
 shipped models' dev sets (MSRA NER for the tagger, the review sets for the classifier), batch 32 and batch 1
 (one text per model call: ``predict(texts, batch_size=1)`` against the hand-made loop over the texts), and "1 a
-call": one ``predict([text])`` per text, the latency path, against the same hand-made loop. Rounds are interleaved and the best of them is kept (the machine may be shared); the ratio
-is hand-made time / zhbert time (above 1: zhbert is faster). Accuracy / strict F1 of both on the timed texts.
+call": one ``predict([text])`` per text, the latency path, against the same hand-made loop. Rounds are
+interleaved and the best of them is kept (the machine may be shared); the ratio is hand-made time / zhbert time
+(above 1: zhbert is faster). Accuracy / strict F1 of both on the timed texts.
 
     python benchmarks/export_speed.py [--quick] [--rounds 5] [--texts 1024] [--texts-b1 300]
 """
