@@ -1,5 +1,6 @@
 """The Python API, list in, list out: ``TextClassifier``, ``EntityTagger`` and ``MaskFiller`` over one set-up
-(``predictor``: loading, device and float type, tokenizer, window), with the batching they share, and
+(``predictor``: loading, device and float type, tokenizer, window) over PyTorch or an exported graph on ONNX
+Runtime (``onnx_model``), with the batching they share, and
 ``attention_maps`` for the attention weights of the models they hold."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from .batching import CPU_TOKENS_PER_CALL, length_batches, pad_batch
 from .classifier import Classification, TextClassifier
 from .device import resolve_device
 from .fill_mask import Candidate, MaskFiller
+from .onnx_model import OnnxModel
 from .predictor import Predictor, model_window
 from .tagger import Entity, EntityTagger
 
@@ -20,6 +22,7 @@ __all__ = [
     "Entity",
     "EntityTagger",
     "MaskFiller",
+    "OnnxModel",
     "Predictor",
     "TextClassifier",
     "attention_maps",

@@ -53,6 +53,8 @@ class TextClassifier(Predictor):
         self.labels = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
 
+    export_kind = "sequence-classification"
+
     @classmethod
     def load_model(cls, path: str | os.PathLike[str]) -> Any:
         from transformers import AutoModelForSequenceClassification

@@ -46,6 +46,8 @@ class MaskFiller(Predictor):
         self.candidates = torch.zeros(model.config.vocab_size, dtype=torch.bool, device=self.device)
         self.candidates[[i for i in text_token_ids(tokenizer) if i < model.config.vocab_size]] = True
 
+    export_kind = "masked-lm"
+
     @classmethod
     def load_model(cls, path: str | os.PathLike[str]) -> Any:
         from transformers import AutoModelForMaskedLM

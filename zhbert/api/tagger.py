@@ -21,15 +21,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..models.crf_head import load_token_classifier
 from ..models.fast_bert import FastBert
+from ..tagging.numpy_viterbi import log_softmax, viterbi
 from ..tagging.schemes import tags_to_spans
 from ..tagging.viterbi import constrained_viterbi, scheme_constraints
 from ..text.checks import check_int, check_texts
 from ..text.pieces import WordPieces, word_pieces
 from .batching import length_batches, pad_batch
+from .onnx_model import OnnxModel
 from .predictor import Predictor
 
 __all__ = ["Entity", "EntityTagger"]
@@ -77,6 +80,12 @@ class EntityTagger(Predictor):
         self.scheme, constraints = scheme_constraints(self.id2label)
         self.constraints = tuple(c.to(self.device) for c in constraints)
         self.fast = FastBert.for_model(self.model)  # None: the model's own forward
+        # An exported model decodes in NumPy, with the scheme's masks and the CRF's scores saved beside its graph.
+        self.numpy_decoding = model.decoding if isinstance(model, OnnxModel) else None
+        # [CLS], [SEP] and [PAD]: read once (each is a Python property lookup on the tokenizer)
+        self.special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
+
+    export_kind = "token-classification"
 
     @classmethod
     def load_model(cls, path: str | os.PathLike[str]) -> Any:
@@ -106,7 +115,7 @@ class EntityTagger(Predictor):
     def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
         """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
         check_int(batch_size, "batch_size", 1)
-        cls_id, sep_id, pad_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id, self.tokenizer.pad_token_id
+        cls_id, sep_id, pad_id = self.special_ids
         labels = len(self.id2label)
         jobs = []  # (text index, window start, token ids)
         for i, p in enumerate(pieces):
@@ -180,6 +189,8 @@ class EntityTagger(Predictor):
     def _decode_group(self, word_scores: list[torch.Tensor]) -> list[tuple[list[int], list[float]]]:
         if not word_scores:
             return []
+        if self.numpy_decoding is not None:
+            return self._decode_group_numpy(word_scores)
         longest = max((len(s) for s in word_scores), default=0)
         labels = len(self.id2label)
         raw = torch.zeros(len(word_scores), max(longest, 1), labels)
@@ -197,6 +208,24 @@ class EntityTagger(Predictor):
             at[r, : len(path)] = torch.tensor(path, dtype=torch.long)
         chosen = raw.softmax(-1).gather(2, at[:, :, None])[:, :, 0].tolist()
         return [(path, row[: len(path)]) for path, row in zip(paths, chosen, strict=True)]
+
+    def _decode_group_numpy(self, word_scores: list[torch.Tensor]) -> list[tuple[list[int], list[float]]]:
+        """``_decode_group`` after an exported graph: the vectorised NumPy Viterbi, no torch."""
+        rules: Any = self.numpy_decoding
+        lengths = np.array([len(s) for s in word_scores])
+        if len(word_scores) == 1 and lengths[0]:
+            raw = word_scores[0].numpy()[None]  # (1, W, L)
+        else:
+            raw = np.zeros((len(word_scores), max(int(lengths.max()), 1), len(self.id2label)), np.float32)  # (B, W, L)
+            for r, s in enumerate(word_scores):
+                raw[r, : len(s)] = s.numpy()
+        logp = log_softmax(raw)
+        paths = viterbi(raw if rules.crf else logp, lengths, rules.start, rules.transitions, rules.end)
+        out = []
+        for r, path in enumerate(paths):
+            chosen = np.exp(logp[r, np.arange(len(path)), path]).tolist()
+            out.append((path, chosen))
+        return out
 
     def _entities(self, text: str, p: WordPieces, path: list[int], chosen: list[float]) -> list[Entity]:
         # Spans over words. The decoder's constraints make the path valid in its scheme; ``fix`` only matters for a

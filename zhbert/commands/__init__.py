@@ -3,6 +3,7 @@
     zhbert preview "中华人民共和国刑法规定" [--segmenter jieba|ltp|char] [--user-dict FILE] [--seed N]
     zhbert train {classify,ner} --model_name_or_path DIR --train_file FILE ...   (or: zhbert train ner args.json)
     zhbert evaluate --model DIR --test_file FILE      zhbert predict --model DIR --input FILE --output FILE
+    zhbert export MODEL OUT [--quantize int8] [--overwrite] [--allow-slow-int8] [--sample FILE] [--threads N]
     zhbert data check FILE [--format auto|doccano|label-studio|...] [--max_seq_length N]
     zhbert terms CORPUS [CORPUS ...] -o terms.txt [--top N] [--min-count N] [--max-len N] [--processes N]
     zhbert serve MODEL [NAME=MODEL ...] [--host H] [--port N] [--api-key KEY] [--max-batch N] [--threads N]
@@ -20,12 +21,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..cli import ArgumentParser, option_strings, run_cli
-from . import data, evaluate, predict, preview, serve, terms, train
+from . import data, evaluate, export, predict, preview, serve, terms, train
 
 __all__ = ["COMMANDS_GROUP", "build_parser", "main", "plugin_commands"]
 
 COMMANDS_GROUP = "zhbert.commands"  # entry points of commands that live above the library (the demo)
-COMMANDS = (preview, train, evaluate, predict, serve, data, terms)
+COMMANDS = (preview, train, evaluate, predict, export, serve, data, terms)
 BUILT_IN = frozenset(command.__name__.rsplit(".", 1)[-1] for command in COMMANDS)
 
 

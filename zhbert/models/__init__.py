@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .mixin import mix_in
     from .precision import bf16_supported, cpu_bf16_supported, resolve_dtype
     from .training_args import PrecisionTrainingArguments
+    from .window import model_window
 
 _EXPORTS = {
     "CrfLoss": "crf_head",
@@ -37,6 +38,7 @@ _EXPORTS = {
     "cpu_bf16_supported": "precision",
     "resolve_dtype": "precision",
     "PrecisionTrainingArguments": "training_args",
+    "model_window": "window",
 }
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "load_pretrained",
     "load_token_classifier",
     "mix_in",
+    "model_window",
     "resolve_dtype",
     "use_fast_dropout",
     "uses_fast_dropout",
