@@ -45,6 +45,7 @@ class ServedModel:
 
     def describe(self) -> dict[str, Any]:
         info: dict[str, Any] = {"name": self.spec.name, "kind": self.spec.kind, "path": self.spec.path}
+        info["backend"] = str(getattr(self.predictor, "backend", "pytorch"))
         for attr in ("labels", "max_length"):
             if hasattr(self.predictor, attr):
                 info[attr] = getattr(self.predictor, attr)
@@ -53,11 +54,15 @@ class ServedModel:
         return info
 
 
-def load_predictor(spec: ModelSpec, settings: ServeSettings) -> Any:
-    """The Python API object over ``spec.path``: a PyTorch checkpoint or an exported directory alike."""
+def load_predictor(spec: ModelSpec, settings: ServeSettings, threads: int) -> Any:
+    """The Python API object over ``spec.path``: a PyTorch checkpoint on ``settings.device`` in ``settings.dtype``,
+    or an exported directory on ONNX Runtime with ``threads`` threads of its own."""
     from ..api import EntityTagger, MaskFiller, TextClassifier
+    from ..export import is_exported
 
     api: Any = {"classifier": TextClassifier, "tagger": EntityTagger, "mlm": MaskFiller}[spec.kind]
+    if is_exported(spec.path):
+        return api.from_pretrained(spec.path, threads=threads)
     return api.from_pretrained(spec.path, device=settings.device, dtype=settings.dtype)
 
 
@@ -81,7 +86,8 @@ class ModelSet:
 
         start = time.perf_counter()
         try:
-            apply_threads(serve_threads(self.settings.threads))
+            threads = serve_threads(self.settings.threads)
+            apply_threads(threads)
             if self.settings.dtype == "float32":
                 from ..models.fast_bert import use_onednn
 
@@ -90,7 +96,8 @@ class ModelSet:
                 use_onednn(False)
             models = {}
             for spec in self.specs:
-                served = ServedModel(spec, load_predictor(spec, self.settings), self.settings, self.metrics)
+                predictor = load_predictor(spec, self.settings, threads.threads)
+                served = ServedModel(spec, predictor, self.settings, self.metrics)
                 probe = "中华人民共和国[MASK]法" if spec.kind == "mlm" else "张三在北京工作。"
                 served.run([probe], [1])  # the first call pays for lazy set-up, not a user's request
                 models[spec.name] = served
