@@ -167,13 +167,13 @@ def report(task: str, rows: dict[str, Run], reference: str, texts: list[str], go
             return float(ner_metrics(texts, gold, out)["f1"])
 
     print(f"\n{task}: {len(texts)} texts; agreement with {reference} at batch 1; median of {rounds} rounds")
-    print(f"{'path':30s} {'batch':>5s} {'texts/s':>9s} {'vs pipeline':>12s} {'agree':>8s} {what:>10s}")
+    print(f"{'path':36s} {'batch':>5s} {'texts/s':>9s} {'vs pipeline':>12s} {'agree':>8s} {what:>10s}")
     for b in (1, 32):
         base = seconds[f"pipeline fp32 | batch {b}"]
         for name in rows:
             key = f"{name} | batch {b}"
             agree = sum(a == r for a, r in zip(outputs[key], ref, strict=True)) / len(ref)
-            print(f"{name:30s} {b:5d} {len(texts) / seconds[key]:9.1f} {base / seconds[key]:11.2f}x "
+            print(f"{name:36s} {b:5d} {len(texts) / seconds[key]:9.1f} {base / seconds[key]:11.2f}x "
                   f"{agree:8.2%} {quality(outputs[key]):10.4f}")  # fmt: skip
 
 
