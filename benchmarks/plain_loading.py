@@ -74,8 +74,10 @@ def tagger(texts: list[str], gold: list[list[tuple[int, int, str]]]) -> None:
     from zhbert.finetune import ner_metrics
 
     folder = SHIPPED_MODELS / "tagger"
-    model = AutoModelForTokenClassification.from_pretrained(str(folder)).eval()
+    model, info = AutoModelForTokenClassification.from_pretrained(str(folder), output_loading_info=True)
+    model.eval()
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    print(f"\nplain loading of the tagger leaves out: {', '.join(sorted(info['unexpected_keys'])) or 'nothing'}")
     labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
     rules = hand.bioes_rules(labels)
     reference = [[(e.start, e.end, e.type) for e in row] for row in
@@ -102,7 +104,7 @@ def tagger(texts: list[str], gold: list[list[tuple[int, int, str]]]) -> None:
         changed = sum(a != b for a, b in zip(spans, reference, strict=True))
         return f"{changed}/{n} ({changed / n:.1%})"
 
-    print(f"\ntagger ({folder.name}, CRF over BIOES): {n} sentences; strict IOBES F1 against the gold entities")
+    print(f"tagger ({folder.name}, CRF over BIOES): {n} sentences; strict IOBES F1 against the gold entities")
     print(f"{'path':58s} {'strict F1':>9s}  sentences whose entities differ from EntityTagger")
     print(f"{'EntityTagger (CRF, float32)':58s} {f1['ref']:9.4f}  -")
     print(f"{'plain AutoModelForTokenClassification + argmax':58s} {f1['argmax']:9.4f}  {differ(argmax)}")
@@ -143,6 +145,10 @@ def main() -> None:
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # lines show as they come
     n = 500 if args.quick and args.texts is None else args.texts
+
+    import transformers
+
+    transformers.logging.set_verbosity_error()  # its load report; the keys it leaves out are printed below
     print("# Plain transformers loading of the shipped models against zhbert's API")
     print(f"command: python {shlex.join(sys.argv)}")
     print(f"machine: {cpu_description()}")
