@@ -45,3 +45,64 @@ def header(title: str) -> None:
     from zhbert.models import cpu_bf16_supported
 
     print(f"bf16 in hardware (avx512_bf16 or amx_bf16): {'yes' if cpu_bf16_supported() else 'no (torch emulates it)'}")
+
+
+SHIPPED_MODELS = REPO / "zhbert_demo" / "models"
+
+
+def shipped_tagger_split(split: str = "test") -> tuple[list[str], list[list[tuple[int, int, str]]]]:
+    """The texts and gold entity spans of the shipped tagger's dev or test part: MSRA NER's training file split
+    10/10 with seed 42 after repairing its invalid tag sequences, as ``zhbert_demo.release`` trained it."""
+    from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT
+    from zhbert.data import read_ner_data, split_examples
+    from zhbert_demo.release import MSRA_TRAIN
+
+    examples = read_ner_data(SHARED_DATA / MSRA_TRAIN, fix_tags=True).examples
+    _, dev, test = split_examples(examples, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED)
+    part = {"dev": dev, "test": test}[split]
+    return [e.text for e in part], [[(s, t, k) for s, t, k in e.spans] for e in part]
+
+
+def shipped_classifier_split(split: str = "test") -> tuple[list[str], list[str]]:
+    """The texts and gold labels (the model's names, 负面 / 正面) of the shipped classifier's dev or test part: the
+    dev or test parts of ChnSentiCorp, waimai_10k and online_shopping_10_cats, each split 10/10 with seed 42, as
+    ``zhbert_demo.release`` wrote them."""
+    from wwm_pretrain.splits import DEV_PERCENT, SPLIT_SEED, TEST_PERCENT
+    from zhbert.data import read_cls_file, split_examples
+    from zhbert_demo.release import REVIEW_SETS, SENTIMENT_NAMES
+
+    texts, labels = [], []
+    for relative in REVIEW_SETS.values():
+        examples = read_cls_file(SHARED_DATA / relative, text_column="review").examples
+        _, dev, test = split_examples(examples, DEV_PERCENT, TEST_PERCENT, SPLIT_SEED)
+        for e in {"dev": dev, "test": test}[split]:
+            texts.append(e.text)
+            labels.append(SENTIMENT_NAMES[str(e.label)])
+    return texts, labels
+
+
+def sample(n: int | None, *columns: list, seed: int = 0) -> tuple[list, ...]:
+    """The same ``n`` rows (drawn with ``seed``, in their order) of each column; all of them when ``n`` is None."""
+    if n is None or n >= len(columns[0]):
+        return columns
+    rows = sorted(random.Random(seed).sample(range(len(columns[0])), n))
+    return tuple([column[i] for i in rows] for column in columns)
+
+
+def cpu_description() -> str:
+    """The CPU's model name, the cores this process may use, and the flags that decide int8 and bf16 speed."""
+    from zhbert.cores import usable_cores
+
+    name, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name":
+                name = value.strip()
+            elif key.strip() == "flags":
+                flags = set(value.split())
+    except OSError:
+        pass
+    wanted = ("avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
+    shown = ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in wanted)
+    return f"{name}; {os.cpu_count()} cores, {usable_cores()} usable by this process; {shown}"

@@ -64,3 +64,56 @@ def test_the_apis_answer_with_the_shipped_models():
     candidates = filler.predict(["中华人民共和[MASK]"], top_k=5)[0][0]
     assert len(candidates) == 5
     assert json.loads((paths.mlm / "config.json").read_text())["vocab_size"] < 21128  # the pruned vocabulary
+
+
+def test_plain_transformers_gives_what_the_model_cards_say():
+    # The classifier's labels are TextClassifier's; the tagger comes without its CRF, so argmax breaks BIOES, and
+    # the token-classification pipeline's grouping cuts an entity at its E- tag (docs/finetuning.md).
+    from itertools import pairwise
+
+    from transformers import AutoTokenizer, pipeline
+
+    from zhbert.tagging.viterbi import scheme_constraints
+
+    paths = DemoModelPaths.shipped()
+    assert paths is not None
+    reviews = [
+        "味道很好，送餐也很快，下次还会再点。",
+        "等了两个小时才送到，饭菜都凉了，太失望了。",
+        "房间一般，价格偏贵。",
+    ]
+    plain = AutoModelForSequenceClassification.from_pretrained(str(paths.classifier)).eval()
+    enc = AutoTokenizer.from_pretrained(str(paths.classifier))(reviews, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        labels = [plain.config.id2label[int(i)] for i in plain(**enc).logits.argmax(-1)]
+    assert labels == [
+        r.label for r in TextClassifier.from_pretrained(str(paths.classifier), dtype="float32").predict(reviews)
+    ]
+
+    tagger = AutoModelForTokenClassification.from_pretrained(str(paths.tagger)).eval()
+    assert not hasattr(tagger, "crf")
+    tokenizer = AutoTokenizer.from_pretrained(str(paths.tagger))
+    texts = ["这天晚上，厦门电视台在新闻栏目中报道了此事。", "张三和李四昨天去了上海市人民医院。"]
+    enc = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        argmax = tagger(**enc).logits.argmax(-1)
+    start, moves, end = scheme_constraints(tagger.config.id2label)[1]
+    invalid = 0
+    for row, mask in zip(argmax, enc["attention_mask"], strict=True):
+        ids = row[1 : int(mask.sum()) - 1].tolist()
+        invalid += int(not start[ids[0]]) + sum(not moves[a, b] for a, b in pairwise(ids)) + int(not end[ids[-1]])
+    assert invalid > 0
+    ours = EntityTagger.from_pretrained(str(paths.tagger), dtype="float32").predict(texts)
+    assert [[(e.text, e.type) for e in row] for row in ours] == [[("厦门电视台", "ORG")],
+        [("张三和", "PER"), ("李四", "PER"), ("上海市人民医院", "ORG")]]  # fmt: skip
+
+    pipe = pipeline("token-classification", model=tagger, tokenizer=tokenizer, aggregation_strategy="simple")
+    tags = ["B-ORG", "I-ORG", "I-ORG", "I-ORG", "E-ORG"]
+    gold = [
+        {"entity": t, "score": 1.0, "word": c, "start": i, "end": i + 1}
+        for i, (c, t) in enumerate(zip("厦门电视台", tags, strict=True))
+    ]
+    assert [(g["word"], g["entity_group"]) for g in pipe.group_entities(gold)] == [
+        ("厦 门 电 视", "ORG"),
+        ("台", "ORG"),
+    ]

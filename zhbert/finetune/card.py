@@ -6,7 +6,28 @@ from pathlib import Path
 
 from .task import Task
 
-__all__ = ["write_model_card"]
+__all__ = ["plain_loading", "write_model_card"]
+
+
+def plain_loading(task: Task, labels: list[str]) -> str:
+    """What plain transformers gives for a model of ``task`` with ``labels``, and which paths keep zhbert's
+    decoding (the model card's last paragraph)."""
+    if task.name != "ner":
+        return (
+            f"Plain transformers `{task.auto_class}` loads the whole model and gives the same labels as "
+            f"`{task.api.__name__}` (the argmax of its logits; the scores are their softmax) when texts are cut at "
+            "the length it was fine-tuned with: `truncation=True, max_length=` its `zhbert_max_length` in "
+            "`config.json`."
+        )
+    kind = next((label[2:] for label in labels if label.startswith("E-")), "LOC")
+    crf = "the CRF (its `crf.*` weights are left unread) and " if getattr(task, "crf", False) else ""
+    return f"""Plain transformers `{task.auto_class}` loads only part of it: each token's scores from the token
+classifier, without {crf}the decoding held to the BIOES rules. Argmax over those scores can give other entities
+than `{task.api.__name__}` and tag sequences that BIOES forbids (an I- or E- tag with no B- before it).
+transformers' `pipeline("token-classification")` groups tokens by their B- and I- prefixes only: an E- token
+becomes an entity of its own (`B-{kind} I-{kind} E-{kind}` gives two entities) and neighbouring S- tokens merge
+into one. The paths that keep the decoding: the Python API above, `zhbert predict`, `zhbert export` (an ONNX
+graph with the transition and constraint matrices beside it) and `zhbert serve`."""
 
 
 def write_model_card(
@@ -55,6 +76,6 @@ from zhbert import {task.api.__name__}
 model = {task.api.__name__}.from_pretrained("{output_dir}")
 print(model.predict(["..."]))
 ```
-It also loads with plain transformers `{task.auto_class}`.
+{plain_loading(task, labels)}
 """
     (output_dir / "README.md").write_text(card, encoding="utf-8")

@@ -27,7 +27,8 @@ class Task(ABC):
         headline: the metrics logged at each evaluation, ``metric`` first.
         report_key: the key of ``score``'s detailed report (per label or per entity type).
         api: the Python API class that serves the trained model (``TextClassifier``, ``EntityTagger``).
-        auto_class: the plain transformers class that also loads it, by name (for the model card).
+        auto_class: the plain transformers class that loads its checkpoint, by name (the model card says what it
+            gives and what it leaves out).
     """
 
     name: ClassVar[str]

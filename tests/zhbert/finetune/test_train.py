@@ -42,6 +42,7 @@ def test_ner_training_output(ner_run, capsys):
     assert config["id2label"]["0"] == "O" and "S-NAME" in config["label2id"] and config["zhbert_crf"] is True
     card = (ner_run / "README.md").read_text()
     assert "strict IOBES" in card and "test_f1" in card and "EntityTagger" in card and "--fix-tags" in card
+    assert "`AutoModelForTokenClassification` loads only part of it" in card and "`zhbert export`" in card
     report = json.loads((ner_run / "metrics_report.json").read_text())
     assert "TITLE" in report["test"]
     # Plain transformers loads it; zhbert restores the CRF.
