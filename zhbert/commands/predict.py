@@ -31,11 +31,8 @@ __all__ = ["FORMATS", "add_parser", "parse_shard", "run", "write_pre_annotations
 
 FORMATS = ("jsonl", "doccano", "label-studio")
 KINDS = {"classify": "classifier", "ner": "tagger"}
-# The keys a prediction adds to a line; an input field of the same name is kept as input_<name>.
-PREDICTED = {
-    "classify": ("line", "skipped", "label", "score", "scores", "truncated"),
-    "ner": ("line", "skipped", "entities"),
-}
+# The keys zhbert adds to a line; an input field of the same name is kept as input_<name>.
+ADDED = frozenset({"line", "skipped", "label", "score", "scores", "truncated", "entities"})
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -139,7 +136,7 @@ def run(args: argparse.Namespace) -> int:
     output = None if whole else LinesOutput(args.output, args.resume)
     records = iter(counted)
     if output is not None:
-        records = output.skip_written(records)
+        records = output.skip_written(records, _same)
     chunks = _chunks(records, args.chunk_size)
     first = next(chunks, [])  # read before the model loads: a bad file fails at once
     done = len(first) < args.chunk_size  # the whole input is read
@@ -251,13 +248,20 @@ def _stream(
     return written, skipped
 
 
+def _fields(record: TextRecord) -> dict[str, Any]:
+    """A record's fields as its output line shows them."""
+    return {f"input_{key}" if key in ADDED else key: value for key, value in record.fields.items()}
+
+
+def _same(record: TextRecord, row: dict[str, Any]) -> bool:
+    """Whether a line already written shows the record's fields (resuming)."""
+    return all(key in row and row[key] == value for key, value in _fields(record).items())
+
+
 def _line(record: TextRecord, result: Any, task: str) -> str:
-    """One output line: the input line's number, its fields (one named like a prediction's key as input_<name>),
+    """One output line: the input line's number, its fields (one named like a key zhbert adds as input_<name>),
     then the prediction or why there is none."""
-    taken = PREDICTED[task]
-    row: dict[str, Any] = {"line": record.line}
-    for key, value in record.fields.items():
-        row[f"input_{key}" if key in taken else key] = value
+    row: dict[str, Any] = {"line": record.line, **_fields(record)}
     if record.skipped is not None:
         row["skipped"] = record.skipped
     elif task == "ner":

@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from ..errors import DataError, UsageError
 from .texts import STDIN, TextRecord
@@ -53,14 +53,18 @@ class LinesOutput:
             )
         self.resume = bool(size)
 
-    def skip_written(self, records: Iterator[TextRecord]) -> Iterator[TextRecord]:
-        """``records`` after those the file already answers: the n-th complete line must answer the n-th record.
+    def skip_written(
+        self, records: Iterator[TextRecord], same: Callable[[TextRecord, dict[str, Any]], bool] | None = None
+    ) -> Iterator[TextRecord]:
+        """``records`` after those the file already answers: the n-th complete line must answer the n-th record
+        (its ``"line"``, and ``same(record, line)`` when given: the record's fields, say).
 
         Raises:
             DataError: a line that zhbert predict did not write, or that answers another input line than the
                 record in its place (another input, or another ``--shard``).
         """
-        for n, line in self._written():
+        for n, row in self._written():
+            line = row["line"]
             record = next(records, None)
             if record is None:
                 raise DataError(
@@ -72,10 +76,15 @@ class LinesOutput:
                     f"{self.path}:{n}: answers input line {line}, but this input's record {n} is on line "
                     f"{record.line}: the output of another input or --shard"
                 )
+            if same is not None and not same(record, row):
+                raise DataError(
+                    f"{self.path}:{n}: answers input line {line}, but that line of this input holds other fields: "
+                    "the output of another input"
+                )
         return records
 
-    def _written(self) -> Iterator[tuple[int, int]]:
-        """(line of the file, the input line it answers) of each complete line, a half-written last one cut off."""
+    def _written(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line of the file, its object) of each complete line, a half-written last one cut off."""
         if not self.resume:
             return
         with open(self.path, "r+b") as handle:
@@ -98,7 +107,7 @@ class LinesOutput:
                 ):
                     raise DataError(f'{self.path}:{n}: not a line of zhbert predict (a JSON object with its "line")')
                 self.lines = n
-                yield n, row["line"]
+                yield n, row
 
     def write(self, lines: Sequence[str]) -> None:
         """Append whole lines (each ending in a newline) and sync them to disk; if the write is interrupted (Ctrl-C),
