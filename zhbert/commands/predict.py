@@ -21,15 +21,20 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from itertools import chain, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..cli import add_dtype_option, check_output
-from ..data.texts import EMPTY, INPUT_FORMATS, STDIN, TextRecord, TextRecords
 from ..errors import DataError, UsageError
+
+if TYPE_CHECKING:
+    from ..data.texts import TextRecord
 
 __all__ = ["FORMATS", "add_parser", "parse_shard", "run", "write_pre_annotations"]
 
 FORMATS = ("jsonl", "doccano", "label-studio")
+# zhbert.data.texts checks the input format (INPUT_FORMATS); importing it here would import torch for --help.
+INPUT_FORMATS = ("txt", "csv", "tsv", "jsonl", "json")
+STDIN = "-"
 KINDS = {"classify": "classifier", "ner": "tagger"}
 # The keys zhbert adds to a line; an input field of the same name is kept as input_<name>.
 ADDED = frozenset({"line", "skipped", "label", "score", "scores", "truncated", "entities"})
@@ -118,6 +123,7 @@ def _chunks(records: Iterator[TextRecord], size: int) -> Iterator[list[TextRecor
 
 def run(args: argparse.Namespace) -> int:
     from ..data.outputs import LinesOutput
+    from ..data.texts import TextRecords
     from ..models.loading import checkpoint_task, model_source
     from ..text.checks import check_int
 
@@ -179,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _given(texts: list[str]) -> list[TextRecord]:
     """The texts of ``--text``, records 1, 2, ..."""
+    from ..data.texts import EMPTY, TextRecord
     return [
         TextRecord(i, {"text": t}, t) if t.strip() else TextRecord(i, {"text": t}, skipped=EMPTY)
         for i, t in enumerate(texts, start=1)
