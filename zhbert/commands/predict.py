@@ -122,10 +122,7 @@ def _chunks(records: Iterator[TextRecord], size: int) -> Iterator[list[TextRecor
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.outputs import LinesOutput
-    from ..data.texts import TextRecords
     from ..models.loading import checkpoint_task, model_source
-    from ..text.checks import check_int
 
     whole = args.format != "jsonl"
     if whole and (args.resume or args.shard or args.output == STDIN):
@@ -134,8 +131,13 @@ def run(args: argparse.Namespace) -> int:
         )
     check_output(None if args.output == STDIN else args.output)
     shard = parse_shard(args.shard)
-    check_int(args.chunk_size, "chunk_size", 1)
+    if args.chunk_size < 1:
+        raise UsageError(f"chunk_size must be a whole number >= 1, got {args.chunk_size}", argument="chunk_size")
     model_source(args.model)  # a mistyped path fails here, before torch is imported
+
+    from ..data.outputs import LinesOutput
+    from ..data.texts import TextRecords
+
     source = TextRecords(args.input, args.text_column, args.input_format) if args.input is not None else None
     name = source.name if source is not None else "--text"
     counted = _Counted(source if source is not None else _given(args.text), shard)
