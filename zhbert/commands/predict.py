@@ -188,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
 def _given(texts: list[str]) -> list[TextRecord]:
     """The texts of ``--text``, records 1, 2, ..."""
     from ..data.texts import EMPTY, TextRecord
+
     return [
         TextRecord(i, {"text": t}, t) if t.strip() else TextRecord(i, {"text": t}, skipped=EMPTY)
         for i, t in enumerate(texts, start=1)
