@@ -23,6 +23,7 @@ def _example():
     return module
 
 
+@pytest.mark.slow
 def test_the_ray_data_example_labels_every_line_in_order(tiny_classifier_dir, tmp_path):
     from zhbert import TextClassifier
 
