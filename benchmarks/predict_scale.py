@@ -61,11 +61,14 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def run(input_path: Path, output: Path, threads: int | None, every: float) -> dict[str, float]:
+def run(
+    input_path: Path, output: Path, threads: int | None, every: float, dtype: str | None = None
+) -> dict[str, float]:
     """One ``zhbert predict`` child over ``input_path``: seconds, peak RSS (MB), output lines."""
     output.unlink(missing_ok=True)
     argv = [sys.executable, "-m", "zhbert", "predict", "--model", str(MODEL), "--input", str(input_path)]
     argv += ["--output", str(output), "--quiet"] + (["--threads", str(threads)] if threads else [])
+    argv += ["--dtype", dtype] if dtype else []
     print(f"$ {shlex.join(argv)}", flush=True)
     start = time.perf_counter()
     child = subprocess.Popen(argv, cwd=REPO)
@@ -103,6 +106,7 @@ def main() -> None:
                         "(default: a tenth of --lines; 0: none)")  # fmt: skip
     parser.add_argument("--threads", type=int, default=None, help="zhbert predict --threads (default: its own)")
     parser.add_argument("--every", type=float, default=30.0, help="seconds between progress lines")
+    parser.add_argument("--dtype", default=None, help="zhbert predict --dtype (default: its own)")
     args = parser.parse_args()
     small = args.lines // 10 if args.small is None else args.small
     folder = REPO / "runs" / "predict_scale"
@@ -116,7 +120,7 @@ def main() -> None:
             started = time.perf_counter()
             make_input(path, lines)
             print(f"generated {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")
-        results[lines] = run(path, folder / f"output_{lines}.jsonl", args.threads, args.every)
+        results[lines] = run(path, folder / f"output_{lines}.jsonl", args.threads, args.every, args.dtype)
     print("\n| input lines | output lines | wall s | texts/s (start-up included) | peak RSS of zhbert predict |")
     print("|---:|---:|---:|---:|---:|")
     for lines, r in results.items():
