@@ -416,25 +416,28 @@ def predict(tiny_classifier_dir, path, out, *flags):
     return main(["predict", "--model", str(tiny_classifier_dir), "--input", str(path), "--output", str(out), *flags])
 
 
-def written_texts(out):
-    return [json.loads(line)["text"] for line in out.read_text(encoding="utf-8").splitlines()]
+def written_texts(out, column="text"):
+    """The texts of the lines that hold a prediction (a blank line's or an empty text's line holds none)."""
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    return [row[column] for row in rows if "skipped" not in row]
 
 
 def test_predict_reads_tables_and_json_as_training_does(tiny_classifier_dir, tmp_path, capsys):
-    out = tmp_path / "out.jsonl"
     table = tmp_path / "in.csv"
     table.write_text("label,review\n正面,很快，好吃\n负面,太慢\n", encoding="utf-8")
-    assert predict(tiny_classifier_dir, table, out) == 0
-    assert written_texts(out) == ["很快，好吃", "太慢"]
+    assert predict(tiny_classifier_dir, table, out := tmp_path / "table.jsonl") == 0
+    assert written_texts(out, "review") == ["很快，好吃", "太慢"]  # the table's own columns, passed through
     array = tmp_path / "in.json"
     array.write_text('[{"text": "味道很好"}, {"text": "送餐太慢"}]', encoding="utf-8")
-    assert predict(tiny_classifier_dir, array, out) == 0
+    assert predict(tiny_classifier_dir, array, out := tmp_path / "array.jsonl") == 0
     assert written_texts(out) == ["味道很好", "送餐太慢"]
     lines = tmp_path / "in.txt"
     lines.write_text("味道很好\n\n  \n送餐太慢\n\n", encoding="utf-8")
-    assert predict(tiny_classifier_dir, lines, out) == 0
-    assert "2 predictions written" in (said := capsys.readouterr().out) and "(3 blank lines or empty texts" in said
+    capsys.readouterr()
+    assert predict(tiny_classifier_dir, lines, out := tmp_path / "lines.jsonl") == 0
+    assert "2 predictions written" in (said := capsys.readouterr().err) and "(3 blank lines or empty texts" in said
     assert written_texts(out) == ["味道很好", "送餐太慢"]
+    assert [json.loads(x)["line"] for x in out.read_text(encoding="utf-8").splitlines()] == [1, 2, 3, 4, 5]
 
 
 def test_predict_reads_the_texts_of_a_labelled_ner_file(tiny_tagger_dir, tmp_path):

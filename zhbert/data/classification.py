@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,18 @@ from ..errors import DataError, MissingFileError
 from ..text.checks import check_file_text
 from ..text.files import json_line, read_utf8
 
-__all__ = ["TEXT_COLUMNS", "ClsData", "ClsExample", "read_cls_file"]
+__all__ = [
+    "TEXT_COLUMNS",
+    "ClsData",
+    "ClsExample",
+    "field_text",
+    "is_blank_record",
+    "json_array_rows",
+    "pick_columns",
+    "read_cls_file",
+    "table_records",
+    "table_row",
+]
 
 TEXT_COLUMNS = ("text", "sentence", "review", "content", "sentence1")
 PAIR_COLUMNS = {"sentence1": "sentence2"}  # a pair column taken with its text column unless one is named
@@ -102,7 +113,7 @@ def read_cls_file(
     text = read_utf8(path)
     if suffix in (".jsonl", ".json"):
         array = suffix == ".json" and text.lstrip().startswith("[")
-        rows: list[tuple[int, dict[str, Any]]] = _json_array_rows(path, text) if array else _jsonl_rows(path, text)
+        rows: list[tuple[int, dict[str, Any]]] = json_array_rows(path, text) if array else _jsonl_rows(path, text)
         head_line, names = (rows[0][0], list(rows[0][1])) if rows else (1, [])
     else:
         head_line, names, table = _table_rows(path, text, suffix == ".tsv")
@@ -111,15 +122,15 @@ def read_cls_file(
         raise DataError(f"{path}: no rows in the file")
     if label_column is None:
         require_label = False
-    text_key, pair_key, label_key = _pick_columns(
+    text_key, pair_key, label_key = pick_columns(
         f"{path}:{head_line}", names, text_column, text_pair_column, label_column, require_label
     )
     examples: list[ClsExample] = []
     skipped = 0
     for lineno, row in rows:
         where = f"{path}:{lineno}"
-        first = _text(where, row, text_key)
-        pair = _text(where, row, pair_key) if pair_key else None
+        first = field_text(where, row, text_key)
+        pair = field_text(where, row, pair_key) if pair_key else None
         if not first.strip() or (pair is not None and not pair.strip()):
             skipped += 1
             continue
@@ -133,9 +144,12 @@ def read_cls_file(
     return ClsData(examples, skipped)
 
 
-def _pick_columns(
+def pick_columns(
     where: str, names: list[str], text: str | None, pair: str | None, label: str | None, require_label: bool
 ) -> tuple[str, str | None, str | None]:
+    """The text, pair and label columns of a file whose columns (or first record's fields) are ``names``: those
+    asked for, else the first of ``TEXT_COLUMNS`` (with ``sentence2`` beside ``sentence1``); the label's is None
+    when the file has none. ``DataError`` naming ``where`` when a column asked for is missing."""
     listed = ", ".join(names)
     if text is None:
         text = next((name for name in TEXT_COLUMNS if name in names), None)
@@ -149,7 +163,9 @@ def _pick_columns(
     return text, pair, label if label in names else None
 
 
-def _text(where: str, row: Mapping[str, Any], key: str) -> str:
+def field_text(where: str, row: Mapping[str, Any], key: str) -> str:
+    """The text in ``row[key]`` (``""`` for null); ``DataError`` naming ``where`` when it is missing, not a string
+    or holds a lone surrogate."""
     if key not in row:
         raise DataError(f"{where}: no field {key!r} (fields: {', '.join(row)})")
     value = row[key]
@@ -185,41 +201,59 @@ def _soft_label(where: str, value: dict[str, Any], key: str) -> tuple[tuple[str,
     return tuple((name.strip(), float(p) / total) for name, p in value.items())
 
 
-def _table_rows(path: Path, text: str, tsv: bool) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header's line, its column names and the data rows, each with the physical line it starts on."""
-    lines = text.split("\n")
+def table_records(path: str | os.PathLike[str], lines: Iterable[str], tsv: bool) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV or TSV record of ``lines`` (without their line ends), blank ones included (an empty list or one
+    field of whitespace), with the physical line it starts on.
+
+    Raises:
+        DataError: a malformed record (a quote left open in CSV), naming ``path`` and the line.
+    """
     # strict: a quote left open is an error, not a field that swallows the rest of the file
     dialect: dict[str, Any] = {"delimiter": "\t", "quoting": csv.QUOTE_NONE} if tsv else {"strict": True}
     reader = csv.reader((line + "\n" for line in lines), **dialect)
     kind = "TSV" if tsv else "CSV"
+    end = 0  # reader.line_num after a record is the physical line it ends on
+    while True:
+        start = end + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise DataError(f"{path}:{start}: malformed {kind} record ({err})") from None
+        end = reader.line_num
+        yield start, record
 
-    def records() -> Iterator[tuple[int, list[str]]]:
-        end = 0  # reader.line_num after a record is the physical line it ends on
-        while True:
-            start = end + 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                raise DataError(f"{path}:{start}: malformed {kind} record ({err})") from None
-            end = reader.line_num
-            if record and (len(record) > 1 or record[0].strip()):
-                yield start, record
 
-    stream = records()
+def is_blank_record(record: list[str]) -> bool:
+    """Whether a CSV or TSV record is a blank line."""
+    return not record or (len(record) == 1 and not record[0].strip())
+
+
+def _table_rows(path: Path, text: str, tsv: bool) -> tuple[int, list[str], Iterator[tuple[int, dict[str, str]]]]:
+    """The header's line, its column names and the data rows, each with the physical line it starts on."""
+    stream = (
+        (start, record) for start, record in table_records(path, text.split("\n"), tsv) if not is_blank_record(record)
+    )
     head_line, header = next(stream, (1, []))
     header = [name.strip() for name in header]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         for start, record in stream:
-            if len(record) != len(header):
-                raise DataError(
-                    f"{path}:{start}: {len(record)} fields, but the header has {len(header)} ({', '.join(header)})"
-                )
-            yield start, dict(zip(header, record, strict=True))
+            yield start, table_row(path, start, header, record)
 
     return head_line, header, rows()
+
+
+def table_row(path: str | os.PathLike[str], line: int, header: list[str], record: list[str]) -> dict[str, str]:
+    """One CSV or TSV record as a mapping of the header's names to its fields.
+
+    Raises:
+        DataError: the record has more or fewer fields than the header.
+    """
+    if len(record) != len(header):
+        raise DataError(f"{path}:{line}: {len(record)} fields, but the header has {len(header)} ({', '.join(header)})")
+    return dict(zip(header, record, strict=True))
 
 
 def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
@@ -234,7 +268,7 @@ def _jsonl_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     return rows
 
 
-def _json_array_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
+def json_array_rows(path: Path, text: str) -> list[tuple[int, dict[str, Any]]]:
     """The objects of one JSON array, each with the line it starts on."""
     decoder = json.JSONDecoder()
     rows: list[tuple[int, dict[str, Any]]] = []

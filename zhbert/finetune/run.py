@@ -19,7 +19,7 @@ from typing import Any
 from ..data.splits import split_examples
 from ..errors import DataError, UsageError
 from ..models.dropout import use_fast_dropout
-from ..models.loading import fit_tokenizer_length, load_pretrained
+from ..models.loading import checkpoint_task, fit_tokenizer_length, load_pretrained
 from .arguments import FinetuneArguments, TaskArguments
 from .card import write_model_card
 from .classification import ClassificationTask
@@ -50,23 +50,8 @@ def make_task(name: str, args: TaskArguments | None = None) -> Task:
 
 
 def task_of_checkpoint(path: str | Path, args: TaskArguments | None = None) -> Task:
-    """The task a saved model was fine-tuned for (``config.zhbert_task``, else guessed from its architecture)."""
-    from transformers import AutoConfig
-
-    config = load_pretrained(AutoConfig, path)
-    name = getattr(config, "zhbert_task", None)
-    if name is None:
-        architectures = list(config.architectures or [])
-        if any(a.endswith("ForTokenClassification") for a in architectures):
-            name = "ner"
-        elif not architectures or any(a.endswith("ForSequenceClassification") for a in architectures):
-            name = "classify"
-        else:
-            raise DataError(
-                f"{path}: a {', '.join(architectures)} checkpoint, not a fine-tuned classifier or tagger: "
-                "fine-tune it first with zhbert train classify or zhbert train ner"
-            )
-    return make_task(str(name), args)
+    """The task a saved model was fine-tuned for (``zhbert.models.loading.checkpoint_task``)."""
+    return make_task(checkpoint_task(path), args)
 
 
 def check_output_dir(training_args: FinetuneArguments) -> str | bool | None:

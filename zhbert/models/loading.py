@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["check_architecture", "fit_tokenizer_length", "load_pretrained", "model_source"]
+__all__ = ["check_architecture", "checkpoint_task", "fit_tokenizer_length", "load_pretrained", "model_source"]
 
 
 def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) -> Any:
@@ -210,6 +210,30 @@ def check_architecture(path: str | os.PathLike[str], kinds: tuple[str, ...], wan
     architectures = list(getattr(load_pretrained(AutoConfig, path), "architectures", None) or [])
     if architectures and not any(name.endswith(kinds) for name in architectures):
         raise DataError(f"{path}: a {', '.join(architectures)} checkpoint, not {wanted}")
+
+
+def checkpoint_task(path: str | os.PathLike[str]) -> str:
+    """The task a saved model was fine-tuned for: ``"classify"`` or ``"ner"`` (``config.zhbert_task``, else
+    guessed from its architecture).
+
+    Raises:
+        DataError: the checkpoint is neither a sequence nor a token classifier (a masked-language model, say).
+    """
+    from transformers import AutoConfig
+
+    config = load_pretrained(AutoConfig, path)
+    name = getattr(config, "zhbert_task", None)
+    if name is not None:
+        return str(name)
+    architectures = list(config.architectures or [])
+    if any(a.endswith("ForTokenClassification") for a in architectures):
+        return "ner"
+    if not architectures or any(a.endswith("ForSequenceClassification") for a in architectures):
+        return "classify"
+    raise DataError(
+        f"{path}: a {', '.join(architectures)} checkpoint, not a fine-tuned classifier or tagger: "
+        "fine-tune it first with zhbert train classify or zhbert train ner"
+    )
 
 
 def _first_line(err: BaseException) -> str:

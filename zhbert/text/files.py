@@ -17,6 +17,7 @@ from ..errors import DataError, MissingFileError
 __all__ = [
     "atomic_write",
     "decode_line",
+    "decode_lines",
     "json_line",
     "nonblank_lines",
     "read_lines",
@@ -59,8 +60,14 @@ def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
     if not path.is_file():
         raise MissingFileError(f"{path}: a folder, not a text file" if path.is_dir() else f"{path}: no such file")
     with path.open("rb") as handle:
-        for lineno, raw in enumerate(handle, start=1):
-            yield lineno, decode_line(raw, path, lineno).rstrip("\r\n")
+        yield from decode_lines(handle, path)
+
+
+def decode_lines(handle: Iterable[bytes], name: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """Each line of an open binary stream (a file, ``sys.stdin.buffer``) with its number (from 1), decoded as
+    ``read_lines`` does; ``name`` is the stream's name in errors."""
+    for lineno, raw in enumerate(handle, start=1):
+        yield lineno, decode_line(raw, name, lineno).rstrip("\r\n")
 
 
 def nonblank_lines(paths: Iterable[str | os.PathLike[str]]) -> Iterator[str]:
