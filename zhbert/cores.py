@@ -1,4 +1,5 @@
-"""How many cores this process may use, and how many threads a predictor runs with.
+"""What a long-running process may use: how many cores, how many threads a predictor runs with, and handing
+freed heap back to the system (``heap_trimmer``).
 
 A process may be held to fewer cores than the machine has: by its CPU affinity (``taskset``, Slurm, a container's
 ``--cpuset-cpus``) or by a cgroup CPU quota (Kubernetes ``resources.limits.cpu``, ``docker run --cpus``).
@@ -10,12 +11,13 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["ThreadChoice", "apply_threads", "choose_threads", "usable_cores"]
+__all__ = ["ThreadChoice", "apply_threads", "choose_threads", "heap_trimmer", "usable_cores"]
 
 THREADS_ENV = "ZHBERT_THREADS"
 
@@ -92,3 +94,20 @@ def apply_threads(choice: ThreadChoice) -> None:
     import torch
 
     torch.set_num_threads(choice.threads)
+
+
+def heap_trimmer() -> Callable[[], object] | None:
+    """glibc's ``malloc_trim(0)`` as a call, or ``None`` where there is none (musl, macOS, Windows).
+
+    Model calls of ever new shapes (a server's requests, a long file's chunks) leave the heap fragmented: freed but
+    not returned, so RSS creeps up call by call; a long-running loop calls the trimmer now and then to return it.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+    return (lambda: trim(0)) if trim is not None else None

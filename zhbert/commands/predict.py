@@ -159,8 +159,9 @@ def run(args: argparse.Namespace) -> int:
         )
     predictor, threads = _load(args, task)
     say = _say(args.quiet)
-    dtype = str(predictor.dtype).removeprefix("torch.")
-    say(f"zhbert predict: {args.model} ({kind}), {threads}, {predictor.device} {dtype}, batches of "
+    backend = getattr(predictor, "backend", "pytorch")
+    where = f"{predictor.device} {str(predictor.dtype).removeprefix('torch.')}" if backend == "pytorch" else backend
+    say(f"zhbert predict: {args.model} ({kind}), {threads}, {where}, batches of "
         f"{args.batch_size}, chunks of {args.chunk_size}")  # fmt: skip
     if output is not None and output.lines:
         cut = f"; a half-written last line of {output.cut} bytes cut off" if output.cut else ""
@@ -205,6 +206,16 @@ def _load(args: argparse.Namespace, task: str) -> tuple[Any, Any]:
         from ..api.tagger import EntityTagger as api
     else:
         from ..api.classifier import TextClassifier as api  # type: ignore[assignment]
+    from ..export import is_exported
+
+    if is_exported(args.model):  # ONNX Runtime, on the CPU in the graph's own types, on the threads chosen
+        if args.device not in (None, "cpu") or args.dtype not in (None, "auto"):
+            raise UsageError(
+                f"{args.model} is an export, which runs on the CPU in its graph's own types: leave device and dtype "
+                "unset",
+                argument="device" if args.device not in (None, "cpu") else "dtype",
+            )
+        return api.from_pretrained(args.model, threads=choice.threads), choice
     predictor = api.from_pretrained(args.model, device=args.device, dtype=args.dtype)
     if str(predictor.dtype) == "torch.float32":
         from ..models.fast_bert import use_onednn
@@ -213,20 +224,6 @@ def _load(args: argparse.Namespace, task: str) -> tuple[Any, Any]:
         # keep RSS flat (408 -> 441 MB over 12,000 texts, against 977 -> 1,106 MB in bf16 on oneDNN).
         use_onednn(False)
     return predictor, choice
-
-
-def _heap_trim() -> Any:
-    """glibc's ``malloc_trim(0)``, or None elsewhere: model calls of ever new shapes leave freed heap that is not
-    returned to the system unless asked."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    except OSError:
-        return None
-    return (lambda: trim(0)) if trim is not None else None
 
 
 def _say(quiet: bool) -> Any:
@@ -259,7 +256,9 @@ def _stream(
     """Predict and write chunk by chunk, with a progress bar on a terminal; (predictions, skipped) written."""
     from tqdm import tqdm
 
-    trim = _heap_trim()
+    from ..cores import heap_trimmer
+
+    trim = heap_trimmer()
 
     if total is not None:
         total = len(range(shard[0], total, shard[1]))

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..cores import heap_trimmer
 from .limits import ApiError
 from .metrics import Metrics
 
@@ -27,21 +28,6 @@ logger = logging.getLogger("zhbert.serve")
 
 Run = Callable[[list[str], list[int]], list[Any]]  # texts and each one's top_k -> one result per text
 TRIM_EVERY_S = 1.0  # how often the worker hands freed heap memory back to the system
-
-
-def _malloc_trim() -> Callable[[], Any] | None:
-    """glibc's ``malloc_trim(0)``, or None elsewhere. Model calls of ever new shapes leave the heap fragmented:
-    freed, not returned, so a server's RSS creeps up by the request; trimming returns it."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-        trim = getattr(libc, "malloc_trim", None)
-    except OSError:
-        return None
-    return (lambda: trim(0)) if trim is not None else None
 
 
 @dataclass
@@ -87,7 +73,7 @@ class Batcher:
         self.pending = 0  # requests waiting or running; read and written on the event loop only
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._work, name=f"zhbert-model-{name}", daemon=True)
-        self._trim = _malloc_trim()
+        self._trim = heap_trimmer()
         self._trimmed = time.monotonic()
 
     def start(self) -> None:

@@ -209,3 +209,21 @@ def test_resume_after_ctrl_c_and_after_sigkill_loses_and_repeats_no_line(tmp_pat
     assert [x["line"] for x in got] == list(range(1, 2001))
     assert [x.get("text", "") for x in got] == originals
     assert all(("label" in x) != ("skipped" in x) for x in got)
+
+
+def test_an_exported_model_predicts_as_its_checkpoint(tmp_path, monkeypatch, capsys):
+    """``zhbert predict`` over a ``zhbert export`` directory: ONNX Runtime on the threads chosen, the checkpoint's
+    labels; a device or dtype for it is refused in one line."""
+    from zhbert.export import export_model
+
+    monkeypatch.setenv("ZHBERT_THREADS", "1")
+    export_model(CLASSIFIER, tmp_path / "export", threads=1)
+    argv = [x for text in REVIEWS for x in ("--text", text)] + ["--output", "-"]
+    assert predict(tmp_path / "export", *argv) == 0
+    exported = [json.loads(x)["label"] for x in capsys.readouterr().out.splitlines()]
+    assert main(["predict", "--model", str(tmp_path / "export"), *argv]) == 0
+    assert "(classifier), 1 thread ($ZHBERT_THREADS), onnxruntime (model.onnx" in capsys.readouterr().err
+    assert predict(CLASSIFIER, *argv, "--dtype", "float32") == 0
+    assert exported == [json.loads(x)["label"] for x in capsys.readouterr().out.splitlines()]
+    assert predict(tmp_path / "export", *argv, "--dtype", "bf16") == 2
+    assert "is an export, which runs on the CPU in its graph's own types" in capsys.readouterr().err
