@@ -12,8 +12,9 @@ MaskFiller) -> ``finetune`` -> ``cli``; ``errors`` and ``resources`` sit beneath
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_attributes
 
 # What a type checker sees, re-exported through the literal ``__all__`` (also under mypy --strict); at run time
 # ``__getattr__`` below imports each name on its first use.
@@ -107,12 +108,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'zhbert' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)

@@ -7,8 +7,9 @@ Importing this package imports neither torch nor onnxruntime; ``export_model`` d
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .exporter import ExportResult, export_model, model_kind
@@ -17,19 +18,19 @@ if TYPE_CHECKING:
     from .sidecar import FP32_GRAPH, INT8_GRAPH, SIDECAR, decoding_arrays, is_exported, read_sidecar
 
 _EXPORTS = {
-    "ExportResult": "exporter",
-    "export_model": "exporter",
-    "model_kind": "exporter",
-    "int8_instructions": "quantize",
-    "SessionRunner": "runtime",
-    "import_onnxruntime": "runtime",
-    "open_session": "runtime",
-    "FP32_GRAPH": "sidecar",
-    "INT8_GRAPH": "sidecar",
-    "SIDECAR": "sidecar",
-    "decoding_arrays": "sidecar",
-    "is_exported": "sidecar",
-    "read_sidecar": "sidecar",
+    "ExportResult": ".exporter",
+    "export_model": ".exporter",
+    "model_kind": ".exporter",
+    "int8_instructions": ".quantize",
+    "SessionRunner": ".runtime",
+    "import_onnxruntime": ".runtime",
+    "open_session": ".runtime",
+    "FP32_GRAPH": ".sidecar",
+    "INT8_GRAPH": ".sidecar",
+    "SIDECAR": ".sidecar",
+    "decoding_arrays": ".sidecar",
+    "is_exported": ".sidecar",
+    "read_sidecar": ".sidecar",
 }
 
 __all__ = [
@@ -49,12 +50,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'zhbert.export' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)

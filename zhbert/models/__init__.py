@@ -8,8 +8,9 @@ mistyped path fails in a moment.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .crf_head import CrfLoss, add_crf, load_token_classifier
@@ -22,23 +23,23 @@ if TYPE_CHECKING:
     from .window import model_window
 
 _EXPORTS = {
-    "CrfLoss": "crf_head",
-    "add_crf": "crf_head",
-    "load_token_classifier": "crf_head",
-    "DropoutSwap": "dropout",
-    "FastDropout": "dropout",
-    "fast_dropout": "dropout",
-    "use_fast_dropout": "dropout",
-    "uses_fast_dropout": "dropout",
-    "FastBert": "fast_bert",
-    "fit_tokenizer_length": "loading",
-    "load_pretrained": "loading",
-    "mix_in": "mixin",
-    "bf16_supported": "precision",
-    "cpu_bf16_supported": "precision",
-    "resolve_dtype": "precision",
-    "PrecisionTrainingArguments": "training_args",
-    "model_window": "window",
+    "CrfLoss": ".crf_head",
+    "add_crf": ".crf_head",
+    "load_token_classifier": ".crf_head",
+    "DropoutSwap": ".dropout",
+    "FastDropout": ".dropout",
+    "fast_dropout": ".dropout",
+    "use_fast_dropout": ".dropout",
+    "uses_fast_dropout": ".dropout",
+    "FastBert": ".fast_bert",
+    "fit_tokenizer_length": ".loading",
+    "load_pretrained": ".loading",
+    "mix_in": ".mixin",
+    "bf16_supported": ".precision",
+    "cpu_bf16_supported": ".precision",
+    "resolve_dtype": ".precision",
+    "PrecisionTrainingArguments": ".training_args",
+    "model_window": ".window",
 }
 
 __all__ = [
@@ -62,12 +63,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'zhbert.models' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_attributes(__name__, _EXPORTS, __all__)
