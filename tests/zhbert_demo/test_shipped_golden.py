@@ -35,7 +35,6 @@ ENTITIES = {
         ("黄河", "LOC", 17, 19, 0.72),
     ],
     "北京会": [("北京", "LOC", 0, 2, 0.46)],  # not 北京会 as an ORG
-    "": [],
 }  # fmt: skip
 
 LABELS = {
@@ -60,6 +59,8 @@ def test_tagger_finds_the_same_entities(dtype):
         assert [(e.text, e.type, e.start, e.end) for e in entities] == [x[:4] for x in ENTITIES[text]], text
         assert [e.score for e in entities] == pytest.approx([x[4] for x in ENTITIES[text]], abs=0.01), text
         assert all(text[e.start : e.end] == e.text for e in entities)
+    with pytest.raises(ValueError, match=r"texts\[0\] is empty: there is nothing to predict"):
+        tagger.predict([""])  # one rule for every predictor: an empty text is refused, not answered with []
 
 
 @pytest.mark.parametrize("dtype", ["float32", "bf16"])

@@ -16,7 +16,7 @@ from zhbert.export import export_model
 
 SHIPPED = Path(__file__).resolve().parents[3] / "zhbert_demo" / "models"
 REVIEWS = ["味道很好，送餐也很快。", "房间太小了，隔音很差。", "一般", "快递员态度恶劣，东西也坏了，再也不买了！"]
-SENTENCES = ["李明于2019年加入北京大学，任副教授。", "新华社上海三月五日电", "你好", "", "王芳在深圳腾讯公司工作。"]
+SENTENCES = ["李明于2019年加入北京大学，任副教授。", "新华社上海三月五日电", "你好", "王芳在深圳腾讯公司工作。"]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,9 @@ def test_the_tagger_gives_pytorchs_entities_with_offsets_also_in_windows(exports
     torch_side = EntityTagger.from_pretrained(SHIPPED / "tagger", dtype="float32").predict(texts)
     onnx = EntityTagger.from_pretrained(exports["tagger"], threads=1)
     got = onnx.predict(texts, batch_size=2)
-    assert got[3] == [] and any(got)
+    assert any(got)
+    with pytest.raises(ValueError, match=r"texts\[1\] is empty"):
+        onnx.predict(["你好", ""])  # the one rule for empty texts holds on this backend too
     for text, a, b in zip(texts, torch_side, got, strict=True):
         assert [(e.text, e.type, e.start, e.end) for e in a] == [(e.text, e.type, e.start, e.end) for e in b]
         assert all(text[e.start : e.end] == e.text for e in b)

@@ -58,9 +58,11 @@ def test_evaluate_and_predict(ner_run, tmp_path, capsys):
     texts = tmp_path / "in.txt"
     texts.write_text("高勇，男，中国国籍。\n\n1968年出生，大专学历。\n", encoding="utf-8")
     assert main(["predict", "--model", str(ner_run), "--input", str(texts), "--output", str(tmp_path / "p.jsonl")]) == 0
-    assert "(1 blank line or empty text left out)" in capsys.readouterr().out
+    assert "(1 blank line or empty text marked)" in capsys.readouterr().err
     rows = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["text"] for r in rows] == ["高勇，男，中国国籍。", "1968年出生，大专学历。"]
+    assert [r.get("text") for r in rows] == ["高勇，男，中国国籍。", None, "1968年出生，大专学历。"]
+    assert rows[1] == {"line": 2, "skipped": "blank line"}  # line N of the output answers line N of the input
+    rows = [rows[0], rows[2]]
     for row in rows:
         for e in row["entities"]:
             assert row["text"][e["start"] : e["end"]] == e["text"]

@@ -70,7 +70,7 @@ def test_token_logits_equal_the_models_at_every_real_token(tiny_mlm_dir, tokeniz
 
 
 def test_the_apis_give_the_same_answers_with_and_without_it(tiny_mlm_dir, tokenizer):
-    texts = [*random_texts(300, seed=9), "高勇，男，中国国籍，无境外居留权。" * 30]
+    texts = [t for t in random_texts(300, seed=9) if t.strip()] + ["高勇，男，中国国籍，无境外居留权。" * 30]
     tagger = EntityTagger(token_model(tiny_mlm_dir, crf=True), tokenizer, device="cpu")
     plain = EntityTagger(tagger.model, tokenizer, device="cpu")
     plain.fast = None
