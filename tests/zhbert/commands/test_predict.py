@@ -178,6 +178,10 @@ def _wait_for_lines(out: Path, child: subprocess.Popen, at_least: int) -> None:
         time.sleep(0.02)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_resume_after_ctrl_c_and_after_sigkill_loses_and_repeats_no_line(tmp_path):
     """The shipped classifier over 2,000 lines: interrupted (SIGINT), then killed (SIGKILL) with half a line
@@ -190,7 +194,9 @@ def test_resume_after_ctrl_c_and_after_sigkill_loses_and_repeats_no_line(tmp_pat
     argv = [sys.executable, "-m", "zhbert", "predict", "--model", str(CLASSIFIER), "--input", str(texts)]
     argv += ["--output", str(out), "--chunk-size", "32", "--quiet"]
 
-    child = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=ENV)
+    # A shell that runs a job in the background starts it with SIGINT ignored, and children inherit that: the child
+    # gets SIGINT's default back, so Python turns it into KeyboardInterrupt as it does in a terminal.
+    child = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True, env=ENV, preexec_fn=_default_sigint)
     _wait_for_lines(out, child, 32)
     child.send_signal(signal.SIGINT)
     assert child.wait(60) == 130
