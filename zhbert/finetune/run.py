@@ -85,12 +85,13 @@ def _drop_old_checkpoints(out: Path) -> None:
             shutil.rmtree(old)
 
 
-def _checkpoint(resume: str | bool, training_args: FinetuneArguments) -> str:
-    """The folder a run resumes from: ``resume`` itself, or the latest ``checkpoint-*`` in the output directory."""
+def _checkpoint(resume: str | bool, training_args: FinetuneArguments) -> str | None:
+    """The folder a run resumes from: ``resume`` itself, or the latest ``checkpoint-*`` in the output directory
+    (None when there is none: transformers reports it)."""
     if resume is True:
         from transformers.trainer_utils import get_last_checkpoint
 
-        return get_last_checkpoint(str(training_args.output_dir)) or str(training_args.output_dir)
+        return get_last_checkpoint(str(training_args.output_dir))
     return str(resume)
 
 
@@ -158,8 +159,9 @@ def finetune(
     task.check_labels([*dev, *test], labels)
     label2id = {label: i for i, label in enumerate(labels)}
     weights = class_weights(args.class_weight, train, labels) if task.name == "classify" else None
-    if resume is not None:
-        check_resumed(_checkpoint(resume, training_args), weights, labels)
+    checkpoint = _checkpoint(resume, training_args) if resume is not None else None
+    if checkpoint is not None:
+        check_resumed(checkpoint, weights, labels)
     model = task.build_model(args.model_name_or_path, labels, args.max_seq_length)
     record(model.config, weights, labels)
     if weights is not None:
