@@ -3,7 +3,8 @@
     python tests/data/make_fixtures.py SHARED_DATA_DIR
 
 Each fixture is the first N records of its file, byte for byte (line endings included), so it is reproducible;
-the sentiment sample, whose source lists positive reviews first, is its first and last 100 rows.
+the sentiment sample, whose source lists positive reviews first, is its first and last 100 rows, and the
+imbalanced category sample the first 30 / 8 / 2 rows of three product categories.
 """
 
 from __future__ import annotations
@@ -42,6 +43,20 @@ def ends_of_csv(source: Path, target: Path, n: int) -> None:
         csv.writer(handle, lineterminator="\n").writerows([rows[0], *rows[1 : n + 1], *rows[-n:]])
 
 
+def category_sample(source: Path, target: Path, counts: dict[str, int]) -> None:
+    """The first ``counts[cat]`` rows of each category of online_shopping_10_cats, as ``cat,review`` in file
+    order: a small set whose classes are imbalanced."""
+    with source.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    kept, seen = [], dict.fromkeys(counts, 0)
+    for row in rows:
+        if row["cat"] in counts and seen[row["cat"]] < counts[row["cat"]]:
+            seen[row["cat"]] += 1
+            kept.append([row["cat"], row["review"]])
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([["cat", "review"], *kept])
+
+
 def main(shared: Path) -> None:
     resume = shared / "resume_ner"
     first_sentences(resume / "train.char.bmes", HERE / "resume_train.char.bmes", 200)
@@ -51,6 +66,8 @@ def main(shared: Path) -> None:
     first_lines(shared / "icwb2_sighan2005" / "msr_test_gold.utf8", HERE / "msr_test_gold_sample.utf8", 250)
     ends_of_csv(shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", HERE / "chnsenticorp_sample.csv", 100)
     first_lines(shared / "cluener2020" / "dev.json", HERE / "cluener_dev_sample.json", 150)
+    shopping = shared / "online_shopping_10_cats" / "online_shopping_10_cats.csv"
+    category_sample(shopping, HERE / "shopping_imbalanced.csv", {"衣服": 30, "书籍": 8, "热水器": 2})
     for path in sorted(HERE.iterdir()):
         if path.suffix != ".py":
             print(f"{path.name}: {path.stat().st_size:,} bytes")

@@ -14,6 +14,7 @@ import torch
 
 from ..errors import UsageError
 from ..models.training_args import PrecisionTrainingArguments
+from .class_weight import parse_class_weight
 
 __all__ = ["FinetuneArguments", "TaskArguments"]
 
@@ -44,6 +45,13 @@ class TaskArguments:
     text_column: str | None = field(default=None, metadata={"help": "Text column (classify); default text/review."})
     text_pair_column: str | None = field(default=None, metadata={"help": "Second text column (classify)."})
     label_column: str = field(default="label", metadata={"help": "Label column (classify)."})
+    class_weight: str = field(
+        default="none",
+        metadata={
+            "help": "Class weights in the loss (classify): none, balanced (n_samples / (n_classes * count), for "
+            "imbalanced labels) or label=weight pairs, e.g. 'pos=1,neg=2.5' (labels not named keep 1)."
+        },
+    )
     scheme: str = field(default="auto", metadata={"help": "NER tag scheme: auto, BIO/IOB2, BIOES or BMES."})
     fix_tags: bool = field(default=False, metadata={"help": "Repair an I- tag with no B- before it (NER)."})
     format: str = field(
@@ -81,6 +89,7 @@ class TaskArguments:
     max_train_samples: int | None = field(default=None, metadata={"help": "Use at most this many training examples."})
 
     def __post_init__(self) -> None:
+        parse_class_weight(self.class_weight)  # the labels are checked once the training data is read
         for name in ("validation_split_percentage", "test_split_percentage"):
             value = getattr(self, name)
             if not 0 <= value < 100:

@@ -38,10 +38,13 @@ def write_model_card(
     results: dict[str, float],
     sizes: dict[str, tuple[int, str | None]],
     command: str,
+    class_weights: str | None = None,
 ) -> None:
-    """Write ``output_dir/README.md``: data, labels, metrics, the command that trained the model, and its use."""
+    """Write ``output_dir/README.md``: data, labels, metrics, the command that trained the model, and its use;
+    ``class_weights`` describes the weights of the loss, when it had some."""
     rows = "\n".join(f"| {k} | {v:.4f} |" for k, v in sorted(results.items()) if isinstance(v, float))
     data = "\n".join(f"- {split}: {n} examples" + (f" from `{f}`" if f else "") for split, (n, f) in sizes.items())
+    weighting = f"\nClass weights in the loss ({class_weights}).\n" if class_weights else ""
     strict = (
         "NER: seqeval, strict IOBES (`mode='strict', scheme=IOBES`), micro F1 over entities."
         if task.name == "ner"
@@ -57,7 +60,7 @@ A {task.description} model fine-tuned with zhbert from
 
 ## Labels
 {", ".join(f"`{label}`" for label in labels)}
-
+{weighting}
 ## Metrics
 {strict}
 

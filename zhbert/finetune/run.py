@@ -22,6 +22,7 @@ from ..models.dropout import use_fast_dropout
 from ..models.loading import checkpoint_task, fit_tokenizer_length, load_pretrained
 from .arguments import FinetuneArguments, TaskArguments
 from .card import write_model_card
+from .class_weight import check_resumed, check_task, class_weights, describe, record
 from .classification import ClassificationTask
 from .ner import NerTask
 from .task import Task
@@ -84,6 +85,16 @@ def _drop_old_checkpoints(out: Path) -> None:
             shutil.rmtree(old)
 
 
+def _checkpoint(resume: str | bool, training_args: FinetuneArguments) -> str | None:
+    """The folder a run resumes from: ``resume`` itself, or the latest ``checkpoint-*`` in the output directory
+    (None when there is none: transformers reports it)."""
+    if resume is True:
+        from transformers.trainer_utils import get_last_checkpoint
+
+        return get_last_checkpoint(str(training_args.output_dir))
+    return str(resume)
+
+
 def _splits(task: Task, args: TaskArguments) -> tuple[list[Any], list[Any], list[Any]]:
     train = task.read(args.train_file)
     if args.validation_split_percentage or args.test_split_percentage:
@@ -135,6 +146,7 @@ def finetune(
 
     resume = check_output_dir(training_args)
     task = make_task(task, args) if isinstance(task, str) else task
+    check_task(task.name, args.class_weight)
     set_seed(training_args.seed)
     train, dev, test = _splits(task, args)  # the data first: a bad file fails before any model loads
     tokenizer = load_pretrained(AutoTokenizer, args.model_name_or_path)
@@ -146,7 +158,14 @@ def finetune(
     labels = task.labels(train)
     task.check_labels([*dev, *test], labels)
     label2id = {label: i for i, label in enumerate(labels)}
+    weights = class_weights(args.class_weight, train, labels) if task.name == "classify" else None
+    checkpoint = _checkpoint(resume, training_args) if resume is not None else None
+    if checkpoint is not None:
+        check_resumed(checkpoint, weights, labels)
     model = task.build_model(args.model_name_or_path, labels, args.max_seq_length)
+    record(model.config, weights, labels)
+    if weights is not None:
+        logger.info("Class weights in the loss (%s)", describe(weights, labels, args.class_weight))
     positions = getattr(model.config, "max_position_embeddings", None)
     if positions is not None and args.max_seq_length > positions:
         raise UsageError(
@@ -171,6 +190,7 @@ def finetune(
         processing_class=tokenizer,
         callbacks=callbacks,
         task=task,
+        class_weights=weights,
     )
     result = trainer.train(resume_from_checkpoint=resume)
     output_dir = Path(str(training_args.output_dir))
@@ -191,7 +211,8 @@ def finetune(
             "test": (len(test), args.test_file),
         }
         shown = command or f"finetune({task.name!r}, {args!r})"
-        write_model_card(output_dir, task, args.model_name_or_path, labels, scalars, sizes, shown)
+        weighted = describe(weights, labels, args.class_weight) if weights is not None else None
+        write_model_card(output_dir, task, args.model_name_or_path, labels, scalars, sizes, shown, weighted)
     key = f"test_{task.metric}" if test else f"eval_{task.metric}"
     if key in metrics:
         print(f"{key} {metrics[key]:.4f}", flush=True)

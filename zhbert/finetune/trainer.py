@@ -56,22 +56,31 @@ class ApiEvalTrainer(Trainer):
     """Evaluates examples (not features) with the task's ``score``; detailed reports are kept in ``reports``.
 
     Float labels (a probability per label, e.g. a teacher's soft labels) train with cross-entropy against the
-    whole distribution.
+    whole distribution. ``class_weights`` (one per label, classification) weigh the loss as
+    ``zhbert.finetune.class_weight`` describes, for hard and soft labels alike.
     """
 
-    def __init__(self, *args: Any, task: Task, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, task: Task, class_weights: Sequence[float] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.task = task
+        self.class_weights = None if class_weights is None else torch.tensor(class_weights, dtype=torch.float32)
         self.reports: dict[str, Any] = {}
 
     def compute_loss(
         self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
     ) -> Any:
         labels = inputs.get("labels")
-        if labels is None or not labels.is_floating_point():
+        if labels is None or (self.class_weights is None and not labels.is_floating_point()):
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         outputs = model(**{k: v for k, v in inputs.items() if k != "labels"})
-        loss = -(labels * outputs.logits.float().log_softmax(-1)).sum(-1).mean()
+        log_probs = outputs.logits.float().log_softmax(-1)  # (B, C)
+        if not labels.is_floating_point():
+            labels = torch.nn.functional.one_hot(labels, log_probs.shape[-1])
+        if self.class_weights is None:
+            loss = -(labels * log_probs).sum(-1).mean()
+        else:  # CrossEntropyLoss(weight=w)'s weighted mean; a soft row weighs sum_c p_c * w[c]
+            weighted = labels * self.class_weights.to(log_probs.device)  # (B, C)
+            loss = -(weighted * log_probs).sum() / weighted.sum()
         return (loss, outputs) if return_outputs else loss
 
     def _get_train_sampler(self, train_dataset: Any = None) -> Any:
