@@ -42,6 +42,36 @@ def ends_of_csv(source: Path, target: Path, n: int) -> None:
         csv.writer(handle, lineterminator="\n").writerows([rows[0], *rows[1 : n + 1], *rows[-n:]])
 
 
+def heldout_reviews(source: Path, target: Path, n: int) -> None:
+    """The first ``n`` reviews of the test split the shipped classifier was held out from (``split_examples`` at
+    10 / 10 percent, seed 42, as ``zhbert_demo.release`` splits), labels named as the classifier names them."""
+    from zhbert.data import read_cls_file, split_examples
+
+    test = split_examples(read_cls_file(source, text_column="review").examples, 10.0, 10.0, 42)[2]
+    names = {"0": "负面", "1": "正面"}
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["label", "review"])
+        writer.writerows([names[e.label], e.text] for e in test[:n])
+
+
+def heldout_sentences(source: Path, target: Path, n: int) -> None:
+    """The first ``n`` sentences of the test split the shipped tagger was held out from (as ``heldout_reviews``),
+    each copied byte for byte from the source file."""
+    from zhbert.data import read_ner_file, split_examples
+
+    test = split_examples(read_ner_file(source, fix_tags=True)[0], 10.0, 10.0, 42)[2]
+    lines = source.read_bytes().split(b"\n")
+    out = []
+    for example in test[:n]:
+        at = int(example.source.rsplit(":", 1)[1]) - 1
+        while lines[at].strip():
+            out.append(lines[at])
+            at += 1
+        out.append(b"")
+    target.write_bytes(b"\n".join(out) + b"\n")
+
+
 def main(shared: Path) -> None:
     resume = shared / "resume_ner"
     first_sentences(resume / "train.char.bmes", HERE / "resume_train.char.bmes", 200)
@@ -51,6 +81,8 @@ def main(shared: Path) -> None:
     first_lines(shared / "icwb2_sighan2005" / "msr_test_gold.utf8", HERE / "msr_test_gold_sample.utf8", 250)
     ends_of_csv(shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", HERE / "chnsenticorp_sample.csv", 100)
     first_lines(shared / "cluener2020" / "dev.json", HERE / "cluener_dev_sample.json", 150)
+    heldout_reviews(shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", HERE / "chnsenticorp_heldout.csv", 120)
+    heldout_sentences(shared / "msra_ner" / "train.char.bio", HERE / "msra_heldout.char.bio", 100)
     for path in sorted(HERE.iterdir()):
         if path.suffix != ".py":
             print(f"{path.name}: {path.stat().st_size:,} bytes")

@@ -35,7 +35,7 @@ from .batching import length_batches, pad_batch
 from .onnx_model import OnnxModel
 from .predictor import Predictor
 
-__all__ = ["Entity", "EntityTagger"]
+__all__ = ["Entity", "EntityTagger", "TokenProbabilities"]
 
 # Texts per Viterbi call, grouped by length: on Resume NER's test set (477 texts, up to 163 words) one call over
 # all of them took 73 ms (bf16 tagger, 2 cores), most of it stepping short texts through the longest one's
@@ -50,6 +50,22 @@ class Entity:
     start: int
     end: int
     score: float
+
+
+@dataclass(frozen=True)
+class TokenProbabilities:
+    """Each word's label distribution in one text: ``probs[i]`` (over the tagger's labels, in id order) is the
+    softmax of the scores of the word at ``[starts[i], ends[i])``, the same distribution ``Entity.score`` averages.
+
+    Attributes:
+        starts: character offset where each word starts.
+        ends: character offset where each word ends.
+        probs: ``(words, labels)`` float32 probabilities.
+    """
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    probs: np.ndarray
 
 
 class EntityTagger(Predictor):
@@ -174,6 +190,21 @@ class EntityTagger(Predictor):
             self._entities(text, p, path, chosen)
             for text, p, (path, chosen) in zip(items, pieces, decoded, strict=True)
         ]
+
+    def token_probabilities(self, texts: Sequence[str], batch_size: int = 32) -> list[TokenProbabilities]:
+        """Each word's label distribution in each text, from the same scores ``predict`` decodes (a CRF's
+        transitions are not in them); what label-error finding (``zhbert evaluate --report``) reads.
+
+        Raises:
+            ValueError: as ``predict``.
+        """
+        items = check_texts(texts, nonempty=True)
+        pieces = word_pieces(self.tokenizer, items)
+        out = []
+        for s, p in zip(self.token_scores(pieces, batch_size), pieces, strict=True):
+            words = s if len(p.first) == len(p.ids) else s[p.first]  # (words, L)
+            out.append(TokenProbabilities(tuple(p.word_start), tuple(p.word_end), words.softmax(-1).numpy()))
+        return out
 
     def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[tuple[list[int], list[float]]]:
         """Label ids of each text's best path, and the probability of each word's label there (the softmax of the
