@@ -116,16 +116,18 @@ def table_row(cells: Sequence[str]) -> str:
 
 
 def mark_entities(text: str, spans: Sequence[tuple[int, int, str]], lo: int = 0, hi: int | None = None) -> str:
-    """``text[lo:hi]`` in markdown with each entity bold and its type after it: **北京**〔LOC〕. Nested entities
-    are marked from the outside in; an entity cut by the window is marked from where the window starts."""
+    """``text[lo:hi]`` in markdown with each entity in brackets and its type after them: 【北京】LOC. Nested
+    entities nest their brackets; an entity cut by the window is opened or closed where the window ends."""
     hi = len(text) if hi is None else hi
     opens: dict[int, list[str]] = {}
     closes: dict[int, list[str]] = {}
     for start, end, kind in sorted(spans, key=lambda s: (s[0], -s[1])):
         if end <= lo or start >= hi:
             continue
-        opens.setdefault(max(start, lo), []).append("**")
-        closes.setdefault(min(end, hi), []).insert(0, f"**〔{kind}〕")
+        if start >= lo:
+            opens.setdefault(start, []).append("【")
+        if end <= hi:
+            closes.setdefault(end, []).insert(0, f"】{escape_markdown(kind)}")
     out = []
     for at in range(lo, hi + 1):
         out.extend(closes.get(at, []))
@@ -144,7 +146,7 @@ def errors_markdown(records: Sequence[dict[str, Any]], task: str, top: int) -> s
             cells = [str(n), r["source"], r["gold"], r["predicted"], f"{r['confidence']:.3f}", short(r["text"])]
             lines.append(table_row(cells))
         return "\n".join(lines) + "\n"
-    lines += ["Entities in **bold** with their type after them; the gold line, then the prediction.", ""]
+    lines += ["Entities in 【brackets】 with their type after them; the gold line, then the prediction.", ""]
     for n, r in enumerate(records[:top], 1):
         g, p = r["gold"], r["predicted"]
         first = min(x["start"] for x in (g, p) if x)
