@@ -59,6 +59,14 @@ def flip_types(examples: list[NerExample], flips: int, seed: int, types: list[st
     return out, flipped
 
 
+def at_entity(issue: dict, flipped: dict[str, tuple]) -> bool:
+    """Whether a sentence's issue flags a word inside its flipped entity."""
+    if issue["source"] not in flipped:
+        return False
+    start, end = flipped[issue["source"]]
+    return any(start <= word["start"] < end for word in issue["words"])
+
+
 def read_issues(folder: Path) -> list[dict]:
     with (folder / "label_issues.jsonl").open(encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -88,8 +96,9 @@ def main() -> None:
             run_report(out, ClassificationTask(), classifier, examples, top=args.top)
             issues = read_issues(out)
             found = sum(r["source"] in flipped for r in issues[: args.top])
-            print(f"classes, trial {trial}: {len(examples)} reviews, {len(issues)} flagged, {found}/{args.flips} "
-                  f"flipped in the top {args.top} ({found / args.flips:.2f}) ({time.monotonic() - began:.0f} s)")  # fmt: skip
+            share = f"{found}/{args.flips} flipped in the top {args.top} ({found / args.flips:.2f})"
+            print(f"classes, trial {trial}: {len(examples)} reviews, {len(issues)} flagged, {share} "
+                  f"({time.monotonic() - began:.0f} s)")  # fmt: skip
             began = time.monotonic()
             sentences, spans = flip_types(ner_test, args.flips, trial, types)
             out = Path(work) / f"ner{trial}"
@@ -97,7 +106,8 @@ def main() -> None:
             issues = read_issues(out)[: args.top]
             hit = sum(r["source"] in spans for r in issues)
             at = sum(
-                r["source"] in spans and any(spans[r["source"]][0] <= w["start"] < spans[r["source"]][1] for w in r["words"])
+                r["source"] in spans
+                and any(spans[r["source"]][0] <= w["start"] < spans[r["source"]][1] for w in r["words"])
                 for r in issues
             )
             print(f"entity types, trial {trial}: {len(sentences)} sentences, {hit}/{args.flips} flipped sentences "
