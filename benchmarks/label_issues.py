@@ -10,11 +10,16 @@ are the model's own: it never saw these rows (``--cv`` is for rows it did see).
 
     python benchmarks/label_issues.py            # 3 trials, the whole ChnSentiCorp test part, 1,000 MSRA sentences
     python benchmarks/label_issues.py --quick    # 1 trial, 300 reviews, 300 sentences
+    python benchmarks/label_issues.py --splits DIR   # only write the two test parts as files zhbert evaluate reads
+
+The files of ``--splits``: ``chnsenticorp_test.csv`` (``label,review``, the classifier's label names) and
+``msra_test.char.bioes``; docs/evaluating.md's report comes from them.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import random
 import tempfile
@@ -24,7 +29,7 @@ from pathlib import Path
 from _common import SHARED_DATA, SHIPPED_MODELS, header
 
 from zhbert import EntityTagger, TextClassifier
-from zhbert.data import ClsExample, NerExample, read_cls_file, read_ner_data, split_examples
+from zhbert.data import ClsExample, NerExample, read_cls_file, read_ner_data, split_examples, write_conll_bioes
 from zhbert.finetune import ClassificationTask, NerTask
 from zhbert.finetune.report import run_report
 
@@ -67,6 +72,18 @@ def at_entity(issue: dict, flipped: dict[str, tuple]) -> bool:
     return any(start <= word["start"] < end for word in issue["words"])
 
 
+def write_splits(folder: Path, reviews: list[ClsExample], sentences: list[NerExample]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "chnsenticorp_test.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["label", "review"])
+        writer.writerows([SENTIMENT[e.label], e.text] for e in reviews)
+    write_conll_bioes(folder / "msra_test.char.bioes", sentences)
+    print(
+        f"{folder}: chnsenticorp_test.csv ({len(reviews)} reviews), msra_test.char.bioes ({len(sentences)} sentences)"
+    )
+
+
 def read_issues(folder: Path) -> list[dict]:
     with (folder / "label_issues.jsonl").open(encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -78,13 +95,17 @@ def main() -> None:
     parser.add_argument("--flips", type=int, default=20)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--trials", type=int, default=None)
+    parser.add_argument("--splits", default=None, help="write the test parts into this folder and stop")
     args = parser.parse_args()
     trials = args.trials or (1 if args.quick else 3)
     header(f"label issues: {args.flips} labels flipped, found among cleanlab's top {args.top}")
     reviews = read_cls_file(SHARED_DATA / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", text_column="review")
     cls_test = split_examples(reviews.examples, 10.0, 10.0, 42)[2][: 300 if args.quick else None]
     msra = read_ner_data(SHARED_DATA / "msra_ner" / "train.char.bio", fix_tags=True).examples
-    ner_test = split_examples(msra, 10.0, 10.0, 42)[2][: 300 if args.quick else 1000]
+    ner_test = split_examples(msra, 10.0, 10.0, 42)[2][: 300 if args.quick else None if args.splits else 1000]
+    if args.splits:
+        write_splits(Path(args.splits), cls_test, ner_test)
+        return
     classifier = TextClassifier.from_pretrained(SHIPPED_MODELS / "classifier")
     tagger = EntityTagger.from_pretrained(SHIPPED_MODELS / "tagger")
     types = ["LOC", "ORG", "PER"]

@@ -32,6 +32,12 @@ SAME_ROWS = ("Probabilities from the evaluated model itself: where it was traine
              "optimistic (it has learnt some of their errors); `--cv K` gives out-of-fold ones.")  # fmt: skip
 
 
+NO_TOKENS = (
+    "This tagger gives no per-word label probabilities (a span head scores spans, not words), which "
+    "cleanlab's token classification reads: no label errors are searched for."
+)
+
+
 def check_report_dir(out: str | os.PathLike[str], overwrite: bool = False) -> None:
     """Refuse a report folder before any work: a file, a folder in a missing folder, or a folder with files in it
     (unless ``overwrite``)."""
@@ -126,6 +132,8 @@ def _write(
         errors = entity_errors(examples, found)
         tokens = found.tokens if probabilities is None else probabilities
         issues = entity_label_issues(examples, found, tokens)
+        if all(t is None for t in tokens):
+            note = NO_TOKENS
         kinds_table, name = "\n## Error kinds per type\n\n" + kinds_markdown(kinds), "type"
     summary.update(errors=len(errors), label_issues=len(issues))
     totals = {k: v for k, v in headline.items() if k != "precision" and k != "recall"}

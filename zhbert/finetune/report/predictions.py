@@ -46,7 +46,7 @@ class EntityPredictions:
     labels: the tagger's labels, in id order (``O``, ``B-PER``, ...); ``types`` the entity types among them.
     gold: each example's gold spans; ``predicted`` the tagger's entities.
     tokens: each text's per-word label distributions (``EntityTagger.token_probabilities``); None for a blank
-        text, or for every text when the tagger gives none.
+        text, or for every text when the tagger has no per-word labels (a span head: its labels are the types).
     """
 
     labels: list[str]
@@ -74,8 +74,10 @@ def collect(task: Any, predictor: Any, examples: Sequence[Any], batch_size: int 
     for i, entities in zip(asked, predictor.predict([texts[i] for i in asked], batch_size=batch_size), strict=True):
         predicted[i] = [PredictedSpan(x.start, x.end, x.type, x.score) for x in entities]
     tokens: list[Any] = [None] * len(texts)
-    if hasattr(predictor, "token_probabilities"):
+    tagged = all(label == "O" or "-" in label for label in labels)  # a span head's labels are bare entity types
+    if tagged and hasattr(predictor, "token_probabilities"):
         for i, probs in zip(asked, predictor.token_probabilities([texts[i] for i in asked], batch_size), strict=True):
             tokens[i] = probs
     gold = [list(e.spans) for e in examples]
-    return EntityPredictions(labels, entity_types(labels), gold, predicted, tokens)
+    types = entity_types(labels) if tagged else sorted(labels)
+    return EntityPredictions(labels, types, gold, predicted, tokens)
