@@ -118,6 +118,7 @@ def main() -> None:
             issues = read_issues(out)
             found = sum(r["source"] in flipped for r in issues[: args.top])
             share = f"{found}/{args.flips} flipped in the top {args.top} ({found / args.flips:.2f})"
+            share += f", {sum(r['source'] in flipped for r in issues)}/{args.flips} flagged at all"
             print(f"classes, trial {trial}: {len(examples)} reviews, {len(issues)} flagged, {share} "
                   f"({time.monotonic() - began:.0f} s)")  # fmt: skip
             began = time.monotonic()

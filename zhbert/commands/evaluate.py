@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..cli import add_dtype_option, add_ner_file_options, check_output, write_atomically
@@ -58,11 +59,12 @@ def run(args: argparse.Namespace) -> int:
 
     check_output(args.output)
     model_source(args.model)  # a mistyped path fails here, before torch is imported
-    base = None
+    folds = None
     if args.report is not None:
-        from ..finetune.report import check_report
+        from ..finetune.report import FoldSettings, check_report
 
         base = check_report(args.report, args.model, args.top, args.cv, args.cv_base, args.overwrite)
+        folds = FoldSettings(base, args.cv_epochs, args.cv_learning_rate, args.cv_batch_size) if base else None
     elif args.cv is not None or args.cv_base is not None:
         raise UsageError("--cv finds label errors for an error report: give --report DIR too", argument="report")
 
@@ -94,11 +96,11 @@ def run(args: argparse.Namespace) -> int:
     print(report)
     print(f"test_{task.metric} {scores[task.metric]:.4f}")
     if args.report is not None:
-        from ..finetune.report import FoldSettings, run_report
+        from ..finetune.report import run_report
 
-        folds = FoldSettings(base, args.cv_epochs, args.cv_learning_rate, args.cv_batch_size) if base else None
         summary = run_report(args.report, task, predictor, examples, top=args.top, cv=args.cv, fold_settings=folds,
-                             overwrite=args.overwrite, batch_size=args.batch_size)  # fmt: skip
+                             overwrite=args.overwrite, batch_size=args.batch_size,
+                             title=f"{Path(args.model).name} on {Path(args.test_file).name}")  # fmt: skip
         print(f"zhbert evaluate: report in {args.report} ({summary['errors']} errors, {summary['label_issues']} "
               "likely label errors)", file=sys.stderr)  # fmt: skip
     return 0

@@ -52,6 +52,8 @@ def test_bad_arguments_are_one_line_and_status_2(tmp_path, capsys, tiny_classifi
         assert message in refused(capsys, [*base, "--report", out, *extra])
     assert "--cv finds label errors for an error report: give --report DIR too" in refused(capsys, [*base, "--cv", "2"])
     shipped = ["evaluate", "--model", str(SHIPPED / "classifier"), "--test_file", REVIEWS, "--report", out]
+    with_base = [*base, "--report", out, "--cv", "2", "--cv_base", model]
+    assert "cv_epochs must be > 0, got 0.0" in refused(capsys, [*with_base, "--cv_epochs", "0"])
     message = refused(capsys, [*shipped, "--cv", "3"])
     assert message.endswith("model card names none that is here: give --cv_base DIR (see --cv_base)")
     assert (full / "notes.txt").read_text() == "mine" and not (tmp_path / "r").exists()
