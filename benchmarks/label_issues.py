@@ -5,8 +5,10 @@ Classification: the shipped classifier on ChnSentiCorp's part of its test split 
 seed 42), ``--flips`` labels turned to the other one. NER: the shipped tagger on its MSRA test split, the type of
 ``--flips`` entities (each in a sentence of its own) turned to another type. Found: a flipped review among the
 first ``--top`` label issues; a flipped sentence among the first ``--top`` sentences, with a flagged word inside
-the flipped entity for "found at the entity". Each trial flips other labels (seeds 0, 1, ...). The probabilities
-are the model's own: it never saw these rows (``--cv`` is for rows it did see).
+the flipped entity for "found at the entity". The tagger's per-word probabilities are its CRF's marginals (what
+the report reads) and, side by side on the same flips, the softmax of its scores before the CRF. Each trial flips
+other labels (seeds 0, 1, ...). The probabilities are the model's own: it never saw these rows (``--cv`` is for
+rows it did see).
 
     python benchmarks/label_issues.py            # 3 trials, the whole ChnSentiCorp test part, 1,000 MSRA sentences
     python benchmarks/label_issues.py --quick    # 1 trial, 300 reviews, 300 sentences
@@ -29,9 +31,11 @@ from pathlib import Path
 from _common import SHARED_DATA, SHIPPED_MODELS, header
 
 from zhbert import EntityTagger, TextClassifier
+from zhbert.api import TokenProbabilities
 from zhbert.data import ClsExample, NerExample, read_cls_file, read_ner_data, split_examples, write_conll_bioes
 from zhbert.finetune import ClassificationTask, NerTask
-from zhbert.finetune.report import run_report
+from zhbert.finetune.report import collect, run_report, write_report
+from zhbert.text.pieces import word_pieces
 
 SENTIMENT = {"0": "负面", "1": "正面"}
 
@@ -84,6 +88,16 @@ def write_splits(folder: Path, reviews: list[ClsExample], sentences: list[NerExa
     )
 
 
+def softmax_tokens(tagger: EntityTagger, sentences: list[NerExample]) -> list[TokenProbabilities]:
+    """Each word's softmax over the tagger's scores, before its CRF: what the report read before CRF marginals."""
+    pieces = word_pieces(tagger.tokenizer, [e.text for e in sentences])
+    out = []
+    for s, p in zip(tagger.token_scores(pieces), pieces, strict=True):
+        words = s if len(p.first) == len(p.ids) else s[p.first]
+        out.append(TokenProbabilities(tuple(p.word_start), tuple(p.word_end), words.softmax(-1).numpy()))
+    return out
+
+
 def read_issues(folder: Path) -> list[dict]:
     with (folder / "label_issues.jsonl").open(encoding="utf-8") as f:
         return [json.loads(line) for line in f]
@@ -123,18 +137,16 @@ def main() -> None:
                   f"({time.monotonic() - began:.0f} s)")  # fmt: skip
             began = time.monotonic()
             sentences, spans = flip_types(ner_test, args.flips, trial, types)
-            out = Path(work) / f"ner{trial}"
-            run_report(out, NerTask(), tagger, sentences, top=args.top)
-            issues = read_issues(out)[: args.top]
-            hit = sum(r["source"] in spans for r in issues)
-            at = sum(
-                r["source"] in spans
-                and any(spans[r["source"]][0] <= w["start"] < spans[r["source"]][1] for w in r["words"])
-                for r in issues
-            )
-            print(f"entity types, trial {trial}: {len(sentences)} sentences, {hit}/{args.flips} flipped sentences "
-                  f"in the top {args.top} ({hit / args.flips:.2f}), {at} of them at the flipped entity "
-                  f"({time.monotonic() - began:.0f} s)")  # fmt: skip
+            found = collect(NerTask(), tagger, sentences)
+            for name, probs in (("CRF marginals", None), ("emission softmax", softmax_tokens(tagger, sentences))):
+                out = Path(work) / f"ner{trial}-{name.split()[0]}"
+                write_report(out, "ner", sentences, found, top=args.top, probabilities=probs)
+                issues = read_issues(out)[: args.top]
+                hit = sum(r["source"] in spans for r in issues)
+                at = sum(at_entity(r, spans) for r in issues)
+                print(f"entity types, trial {trial}, {name}: {len(sentences)} sentences, {hit}/{args.flips} flipped "
+                      f"sentences in the top {args.top} ({hit / args.flips:.2f}), {at} of them at the flipped entity "
+                      f"({time.monotonic() - began:.0f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -54,8 +54,8 @@ class Entity:
 
 @dataclass(frozen=True)
 class TokenProbabilities:
-    """Each word's label distribution in one text: ``probs[i]`` (over the tagger's labels, in id order) is the
-    softmax of the scores of the word at ``[starts[i], ends[i])``, the same distribution ``Entity.score`` averages.
+    """Each word's label distribution in one text: ``probs[i]`` (over the tagger's labels, in id order) belongs to
+    the word at ``[starts[i], ends[i])`` (``EntityTagger.token_probabilities`` says how it is computed).
 
     Attributes:
         starts: character offset where each word starts.
@@ -192,19 +192,35 @@ class EntityTagger(Predictor):
         ]
 
     def token_probabilities(self, texts: Sequence[str], batch_size: int = 32) -> list[TokenProbabilities]:
-        """Each word's label distribution in each text, from the same scores ``predict`` decodes (a CRF's
-        transitions are not in them); what label-error finding (``zhbert evaluate --report``) reads.
+        """Each word's label distribution in each text: with a CRF (PyTorch), its marginals (the probability of
+        the label at the word over all label paths, transitions included); without one, or for an exported
+        model, the softmax of the word's scores. What label-error finding (``zhbert evaluate --report``) reads.
 
         Raises:
             ValueError: as ``predict``.
         """
         items = check_texts(texts, nonempty=True)
         pieces = word_pieces(self.tokenizer, items)
-        out = []
-        for s, p in zip(self.token_scores(pieces, batch_size), pieces, strict=True):
-            words = s if len(p.first) == len(p.ids) else s[p.first]  # (words, L)
-            out.append(TokenProbabilities(tuple(p.word_start), tuple(p.word_end), words.softmax(-1).numpy()))
-        return out
+        scores = self.token_scores(pieces, batch_size)
+        words = [s if len(p.first) == len(p.ids) else s[p.first] for s, p in zip(scores, pieces, strict=True)]
+        probs = [w.softmax(-1) for w in words]  # (words, L) each
+        if self.crf is not None and self.numpy_decoding is None:
+            lengths = [len(w) for w in words]
+            for group in length_batches(sorted(range(len(words)), key=lengths.__getitem__), lengths, DECODE_ROWS):
+                longest = max(max(lengths[r] for r in group), 1)
+                batch = torch.zeros(len(group), longest, len(self.id2label))  # (B, W, L)
+                for row, r in enumerate(group):
+                    batch[row, : lengths[r]] = words[r]
+                mask = torch.arange(longest)[None, :] < torch.tensor([lengths[r] for r in group])[:, None]
+                marginals = self.crf.marginals(batch.to(self.device), mask.to(self.device)).cpu()
+                marginals = marginals.clamp(0.0, 1.0)  # a gradient's rounding can step just outside
+                marginals = marginals / marginals.sum(-1, keepdim=True).clamp_min(1e-12)
+                for row, r in enumerate(group):
+                    probs[r] = marginals[row, : lengths[r]]
+        return [
+            TokenProbabilities(tuple(p.word_start), tuple(p.word_end), prob.numpy())
+            for p, prob in zip(pieces, probs, strict=True)
+        ]
 
     def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[tuple[list[int], list[float]]]:
         """Label ids of each text's best path, and the probability of each word's label there (the softmax of the
