@@ -3,9 +3,10 @@ with the entities marked.
 
 A classification error is a text whose predicted label is not its gold label; its confidence is the model's
 probability of the label it predicted. An NER error is a gold or predicted entity of any kind but ``correct``
-(``matching.KINDS``); its confidence is the predicted entity's score, and for a missed entity the model's mean
-probability of ``O`` over the entity's words (how sure it was that nothing was there; null where the tagger gives
-no per-word probabilities).
+(``matching.KINDS``); its confidence is the tagger's mean probability, over the error's words, of what it
+predicted there: the predicted entity's type (B-, I-, E- and S- together), or ``O`` for a missed entity (how sure
+it was that nothing was there). The per-word probabilities are ``EntityTagger.token_probabilities`` (a CRF's
+marginals); a tagger without them (a span head) gives its entity's score, and null for a missed entity.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 from ...tagging.schemes import Span
 from .matching import match_spans
-from .predictions import ClassPredictions, EntityPredictions, PredictedSpan
+from .predictions import ClassPredictions, EntityPredictions, PredictedSpan, merge_types
 
 __all__ = [
     "class_errors",
@@ -49,16 +50,17 @@ def class_errors(examples: Sequence[Any], found: ClassPredictions) -> list[dict[
 def entity_errors(examples: Sequence[Any], found: EntityPredictions) -> list[dict[str, Any]]:
     """One record per NER error (every kind but ``correct``), most confident first."""
     records = []
-    outside = found.labels.index("O") if "O" in found.labels else None
     for i, example in enumerate(examples):
         gold, predicted = found.gold[i], found.predicted[i]
         spans = [(e.start, e.end, e.type) for e in predicted]
         for kind, g, p in match_spans(gold, spans):
             if kind == "correct":
                 continue
-            confidence = predicted[p].score if p is not None else None
-            if p is None and g is not None and outside is not None:
-                confidence = _outside_probability(found.tokens[i], gold[g], outside)
+            if p is not None:
+                confidence = _mean_probability(found, i, spans[p][:2], spans[p][2])
+                confidence = predicted[p].score if confidence is None else confidence
+            else:
+                confidence = _mean_probability(found, i, gold[g][:2], "O")  # type: ignore[index]
             records.append({
                 "source": example.source,
                 "text": example.text,
@@ -78,13 +80,16 @@ def _entity(text: str, span: Span | PredictedSpan) -> dict[str, Any]:
     return {"start": start, "end": end, "type": kind, "text": text[start:end]}
 
 
-def _outside_probability(tokens: Any, span: Span, outside: int) -> float | None:
+def _mean_probability(found: EntityPredictions, i: int, where: tuple[int, int], kind: str) -> float | None:
+    """The mean probability of ``kind`` (a type, or ``O``) over the words of text ``i`` in ``where``, or None."""
+    tokens = found.tokens[i]
     if tokens is None:
         return None
-    rows = [j for j, (a, b) in enumerate(zip(tokens.starts, tokens.ends, strict=True)) if a < span[1] and b > span[0]]
-    if not rows:
+    rows = [j for j, (a, b) in enumerate(zip(tokens.starts, tokens.ends, strict=True)) if a < where[1] and b > where[0]]
+    names, merged = merge_types(found.labels, tokens.probs[rows])
+    if not rows or kind not in names:
         return None
-    return float(tokens.probs[rows, outside].mean())
+    return float(merged[:, names.index(kind)].mean())
 
 
 def _by_confidence(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from ...errors import UsageError
-from .issues import merge_types
+from .predictions import merge_types
 
 __all__ = ["FoldSettings", "card_base", "fold_ids", "out_of_fold"]
 

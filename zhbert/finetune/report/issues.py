@@ -20,9 +20,9 @@ import numpy as np
 
 from ...errors import MissingExtraError
 from .cases import escape_markdown, mark_entities, short, table_row
-from .predictions import ClassPredictions, EntityPredictions
+from .predictions import ClassPredictions, EntityPredictions, merge_types
 
-__all__ = ["class_label_issues", "entity_label_issues", "issues_markdown", "merge_types"]
+__all__ = ["class_label_issues", "entity_label_issues", "issues_markdown"]
 
 
 def _cleanlab() -> Any:
@@ -52,23 +52,6 @@ def class_label_issues(examples: Sequence[Any], found: ClassPredictions, probs: 
                       given_probability=float(probs[i][given[i]]))  # fmt: skip
         out.append(record)
     return out
-
-
-def merge_types(labels: Sequence[str], probs: np.ndarray) -> tuple[list[str], np.ndarray]:
-    """``(["O", *types], (words, 1 + types))``: each tag's probability added to its entity type's."""
-    from ...tagging.schemes import parse_tag
-
-    names = ["O"]
-    owner = []
-    for label in labels:
-        prefix, kind = parse_tag(label)
-        name = "O" if prefix == "O" else kind
-        if name not in names:
-            names.append(name)
-        owner.append(names.index(name))
-    columns = np.zeros((len(labels), len(names)))
-    columns[np.arange(len(labels)), owner] = 1.0
-    return names, probs @ columns
 
 
 def _word_types(starts: Sequence[int], spans: Sequence[Any], names: list[str]) -> list[int]:

@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from ...tagging.schemes import Span, entity_types
+from ...tagging.schemes import Span, entity_types, parse_tag
 
-__all__ = ["ClassPredictions", "EntityPredictions", "PredictedSpan", "collect"]
+__all__ = ["ClassPredictions", "EntityPredictions", "PredictedSpan", "collect", "merge_types"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,18 @@ def collect(task: Any, predictor: Any, examples: Sequence[Any], batch_size: int 
     gold = [list(e.spans) for e in examples]
     types = entity_types(labels) if tagged else sorted(labels)
     return EntityPredictions(labels, types, gold, predicted, tokens)
+
+
+def merge_types(labels: Sequence[str], probs: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """``(["O", *types], (words, 1 + types))``: each tag's probability added to its entity type's."""
+    names = ["O"]
+    owner = []
+    for label in labels:
+        prefix, kind = parse_tag(label)
+        name = "O" if prefix == "O" else kind
+        if name not in names:
+            names.append(name)
+        owner.append(names.index(name))
+    columns = np.zeros((len(labels), len(names)))
+    columns[np.arange(len(labels)), owner] = 1.0
+    return names, probs @ columns
