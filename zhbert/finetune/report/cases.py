@@ -4,9 +4,10 @@ with the entities marked.
 A classification error is a text whose predicted label is not its gold label; its confidence is the model's
 probability of the label it predicted. An NER error is a gold or predicted entity of any kind but ``correct``
 (``matching.KINDS``); its confidence is the tagger's mean probability, over the error's words, of what it
-predicted there: the predicted entity's type (B-, I-, E- and S- together), or ``O`` for a missed entity (how sure
-it was that nothing was there). The per-word probabilities are ``EntityTagger.token_probabilities`` (a CRF's
-marginals); a tagger without them (a span head) gives its entity's score, and null for a missed entity.
+predicted there: each word's tag of the predicted entity (``B-PER``, ``I-PER``, ``E-PER``: its type and its
+boundaries), or ``O`` for a missed entity (how sure it was that nothing was there). The per-word probabilities
+are ``EntityTagger.token_probabilities`` (a CRF's marginals); a tagger without them (a span head) gives its
+entity's score, and null for a missed entity.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ...tagging.schemes import Span
+import numpy as np
+
+from ...tagging.schemes import Span, label_scheme, spans_to_tags
 from .matching import match_spans
-from .predictions import ClassPredictions, EntityPredictions, PredictedSpan, merge_types
+from .predictions import ClassPredictions, EntityPredictions, PredictedSpan
 
 __all__ = [
     "class_errors",
@@ -81,15 +84,20 @@ def _entity(text: str, span: Span | PredictedSpan) -> dict[str, Any]:
 
 
 def _mean_probability(found: EntityPredictions, i: int, where: tuple[int, int], kind: str) -> float | None:
-    """The mean probability of ``kind`` (a type, or ``O``) over the words of text ``i`` in ``where``, or None."""
+    """The mean probability, over the words of text ``i`` in ``where``, of ``O`` (``kind == "O"``) or of each
+    word's tag in an entity of type ``kind`` spanning them; None without per-word probabilities."""
     tokens = found.tokens[i]
     if tokens is None:
         return None
     rows = [j for j, (a, b) in enumerate(zip(tokens.starts, tokens.ends, strict=True)) if a < where[1] and b > where[0]]
-    names, merged = merge_types(found.labels, tokens.probs[rows])
-    if not rows or kind not in names:
+    tags = (
+        ["O"] * len(rows)
+        if kind == "O"
+        else spans_to_tags([(0, len(rows), kind)], len(rows), label_scheme(found.labels))
+    )
+    if not rows or any(tag not in found.labels for tag in tags):
         return None
-    return float(merged[:, names.index(kind)].mean())
+    return float(np.mean([tokens.probs[j, found.labels.index(tag)] for j, tag in zip(rows, tags, strict=True)]))
 
 
 def _by_confidence(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
