@@ -57,6 +57,36 @@ def category_sample(source: Path, target: Path, counts: dict[str, int]) -> None:
         csv.writer(handle, lineterminator="\n").writerows([["cat", "review"], *kept])
 
 
+def heldout_reviews(source: Path, target: Path, n: int) -> None:
+    """The first ``n`` reviews of the test split the shipped classifier was held out from (``split_examples`` at
+    10 / 10 percent, seed 42, as ``zhbert_demo.release`` splits), labels named as the classifier names them."""
+    from zhbert.data import read_cls_file, split_examples
+
+    test = split_examples(read_cls_file(source, text_column="review").examples, 10.0, 10.0, 42)[2]
+    names = {"0": "负面", "1": "正面"}
+    with target.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["label", "review"])
+        writer.writerows([names[e.label], e.text] for e in test[:n])
+
+
+def heldout_sentences(source: Path, target: Path, n: int) -> None:
+    """The first ``n`` sentences of the test split the shipped tagger was held out from (as ``heldout_reviews``),
+    each copied byte for byte from the source file."""
+    from zhbert.data import read_ner_file, split_examples
+
+    test = split_examples(read_ner_file(source, fix_tags=True)[0], 10.0, 10.0, 42)[2]
+    lines = source.read_bytes().split(b"\n")
+    out = []
+    for example in test[:n]:
+        at = int(example.source.rsplit(":", 1)[1]) - 1
+        while lines[at].strip():
+            out.append(lines[at])
+            at += 1
+        out.append(b"")
+    target.write_bytes(b"\n".join(out) + b"\n")
+
+
 def main(shared: Path) -> None:
     resume = shared / "resume_ner"
     first_sentences(resume / "train.char.bmes", HERE / "resume_train.char.bmes", 200)
@@ -68,6 +98,8 @@ def main(shared: Path) -> None:
     first_lines(shared / "cluener2020" / "dev.json", HERE / "cluener_dev_sample.json", 150)
     shopping = shared / "online_shopping_10_cats" / "online_shopping_10_cats.csv"
     category_sample(shopping, HERE / "shopping_imbalanced.csv", {"衣服": 30, "书籍": 8, "热水器": 2})
+    heldout_reviews(shared / "chnsenticorp_htl" / "ChnSentiCorp_htl_all.csv", HERE / "chnsenticorp_heldout.csv", 120)
+    heldout_sentences(shared / "msra_ner" / "train.char.bio", HERE / "msra_heldout.char.bio", 100)
     for path in sorted(HERE.iterdir()):
         if path.suffix != ".py":
             print(f"{path.name}: {path.stat().st_size:,} bytes")

@@ -12,7 +12,7 @@ from .device import resolve_device
 from .fill_mask import Candidate, MaskFiller
 from .onnx_model import OnnxModel
 from .predictor import Predictor, model_window
-from .tagger import Entity, EntityTagger
+from .tagger import Entity, EntityTagger, TokenProbabilities
 
 __all__ = [
     "CPU_TOKENS_PER_CALL",
@@ -25,6 +25,7 @@ __all__ = [
     "OnnxModel",
     "Predictor",
     "TextClassifier",
+    "TokenProbabilities",
     "attention_maps",
     "length_batches",
     "model_window",

@@ -35,7 +35,7 @@ from .batching import length_batches, pad_batch
 from .onnx_model import OnnxModel
 from .predictor import Predictor
 
-__all__ = ["Entity", "EntityTagger"]
+__all__ = ["Entity", "EntityTagger", "TokenProbabilities"]
 
 # Texts per Viterbi call, grouped by length: on Resume NER's test set (477 texts, up to 163 words) one call over
 # all of them took 73 ms (bf16 tagger, 2 cores), most of it stepping short texts through the longest one's
@@ -50,6 +50,22 @@ class Entity:
     start: int
     end: int
     score: float
+
+
+@dataclass(frozen=True)
+class TokenProbabilities:
+    """Each word's label distribution in one text: ``probs[i]`` (over the tagger's labels, in id order) belongs to
+    the word at ``[starts[i], ends[i])`` (``EntityTagger.token_probabilities`` says how it is computed).
+
+    Attributes:
+        starts: character offset where each word starts.
+        ends: character offset where each word ends.
+        probs: ``(words, labels)`` float32 probabilities.
+    """
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    probs: np.ndarray
 
 
 class EntityTagger(Predictor):
@@ -173,6 +189,37 @@ class EntityTagger(Predictor):
         return [
             self._entities(text, p, path, chosen)
             for text, p, (path, chosen) in zip(items, pieces, decoded, strict=True)
+        ]
+
+    def token_probabilities(self, texts: Sequence[str], batch_size: int = 32) -> list[TokenProbabilities]:
+        """Each word's label distribution in each text: with a CRF (PyTorch), its marginals (the probability of
+        the label at the word over all label paths, transitions included); without one, or for an exported
+        model, the softmax of the word's scores. What label-error finding (``zhbert evaluate --report``) reads.
+
+        Raises:
+            ValueError: as ``predict``.
+        """
+        items = check_texts(texts, nonempty=True)
+        pieces = word_pieces(self.tokenizer, items)
+        scores = self.token_scores(pieces, batch_size)
+        words = [s if len(p.first) == len(p.ids) else s[p.first] for s, p in zip(scores, pieces, strict=True)]
+        probs = [w.softmax(-1) for w in words]  # (words, L) each
+        if self.crf is not None and self.numpy_decoding is None:
+            lengths = [len(w) for w in words]
+            for group in length_batches(sorted(range(len(words)), key=lengths.__getitem__), lengths, DECODE_ROWS):
+                longest = max(max(lengths[r] for r in group), 1)
+                batch = torch.zeros(len(group), longest, len(self.id2label))  # (B, W, L)
+                for row, r in enumerate(group):
+                    batch[row, : lengths[r]] = words[r]
+                mask = torch.arange(longest)[None, :] < torch.tensor([lengths[r] for r in group])[:, None]
+                marginals = self.crf.marginals(batch.to(self.device), mask.to(self.device)).cpu()
+                marginals = marginals.clamp(0.0, 1.0)  # a gradient's rounding can step just outside
+                marginals = marginals / marginals.sum(-1, keepdim=True).clamp_min(1e-12)
+                for row, r in enumerate(group):
+                    probs[r] = marginals[row, : lengths[r]]
+        return [
+            TokenProbabilities(tuple(p.word_start), tuple(p.word_end), prob.numpy())
+            for p, prob in zip(pieces, probs, strict=True)
         ]
 
     def _decode(self, word_scores: list[torch.Tensor], rows: int = DECODE_ROWS) -> list[tuple[list[int], list[float]]]:

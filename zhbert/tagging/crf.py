@@ -164,6 +164,18 @@ class CRF(nn.Module):
             alpha = torch.where(mask[:, t, None], step, alpha)
         return torch.logsumexp(alpha + end, dim=1)  # (B,)
 
+    def marginals(self, emissions: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
+        """``(B, T, L)``: the probability of each label at each position over all label paths (forward-backward,
+        computed as the gradient of the log partition with respect to the emissions); 0 at masked positions.
+        The weights are not trained by it, and it runs outside ``torch.inference_mode``."""
+        mask = self._check(emissions, mask)
+        start, trans, end = (s.detach().float() for s in self._scores())
+        with torch.inference_mode(False), torch.enable_grad():
+            scores = emissions.detach().float().clone().requires_grad_(True)
+            log_z = self._log_partition(scores, mask.clone(), start.clone(), trans.clone(), end.clone())
+            (grad,) = torch.autograd.grad(log_z.sum(), scores)
+        return grad * mask[..., None]
+
     def decode(self, emissions: torch.Tensor, mask: torch.Tensor | None = None) -> list[list[int]]:
         """The highest-scoring label path of each sequence, respecting the constraints.
 
