@@ -42,6 +42,7 @@ class NerTask(Task):
     api = EntityTagger
     auto_class = "AutoModelForTokenClassification"
     description = "BIOES NER"
+    head = "tags"  # one tag per character; SpanNerTask's is "span"
 
     def __init__(
         self,
@@ -121,7 +122,11 @@ class NerTask(Task):
         spans: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         for i, entities in zip(asked, found, strict=True):
             spans[i] = [(x.start, x.end, x.type) for x in entities]
-        return ner_metrics(texts, [e.spans for e in examples], spans)
+        return self.metrics(texts, [e.spans for e in examples], spans)
+
+    def metrics(self, texts: Sequence[str], gold: Sequence[Any], predicted: Sequence[Any]) -> dict[str, Any]:
+        """The scores of predicted spans against gold spans (strict IOBES seqeval)."""
+        return ner_metrics(texts, gold, predicted)
 
 
 def read_summary(path: str | os.PathLike[str], data: NerData) -> str:
