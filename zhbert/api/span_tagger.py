@@ -101,12 +101,12 @@ class SpanTagger(EntityTagger):
                 for k, v in pad_batch([[cls_id, *ids, sep_id] for _, _, ids in batch], pad_id).items()
             }
             logits = self.model(**inputs).logits.float()  # (b, E, T, T)
-            hits = (logits > self.threshold).nonzero().tolist()
-            values = logits[logits > self.threshold].tolist()
-            for (row, kind, s, e), value in zip(hits, values, strict=True):
-                i, a, ids = batch[row]
-                if not (1 <= s <= e <= len(ids)):  # [CLS], [SEP]
-                    continue
+            text = inputs["attention_mask"].bool()  # (b, T): the text's tokens, not [CLS] or [SEP]
+            text[:, 0] = False
+            text[torch.arange(len(batch)), text.sum(1)] = False
+            above = (logits > self.threshold) & text[:, None, :, None] & text[:, None, None, :]
+            for (row, kind, s, e), value in zip(above.nonzero().tolist(), logits[above].tolist(), strict=True):
+                i, a, _ = batch[row]
                 start, end = a + s - 1, a + e - 1
                 n = len(pieces[i].ids)
                 if len(windows[i]) > 1 and best_window(start, end, windows[i], size, n) != a:

@@ -44,7 +44,11 @@ def test_nested_entities_come_back(nested_run):
     found = tagger.predict([e.text for e in examples])
     gold = {(i, s, t, k) for i, e in enumerate(examples) for s, t, k in e.spans}
     got = {(i, x.start, x.end, x.type) for i, xs in enumerate(found) for x in xs}
-    inner = {g for g in gold if g[3] == "address" and any(o[0] == g[0] and o[1] <= g[1] and g[2] <= o[2] and o != g for o in gold)}
+    inner = {
+        g
+        for g in gold
+        if g[3] == "address" and any(o[0] == g[0] and o[1] <= g[1] and g[2] <= o[2] and o != g for o in gold)
+    }
     assert len(inner) >= 12
     assert len(inner & got) >= 0.8 * len(inner), sorted(inner - got)
     nested = [(a, b) for xs in found for a in xs for b in xs if a != b and a.start <= b.start and b.end <= a.end]
@@ -127,7 +131,9 @@ def test_span_scores_count_nested_entities():
     predicted = [[(0, 4, "ORG"), (0, 2, "LOC"), (2, 4, "LOC")]]
     scores = span_metrics(gold, predicted)
     assert scores["recall"] == 1.0 and scores["precision"] == pytest.approx(2 / 3)
-    assert scores["per_type"]["LOC"] == pytest.approx({"precision": 0.5, "recall": 1.0, "f1-score": 2 / 3, "support": 1})
+    assert scores["per_type"]["LOC"] == pytest.approx(
+        {"precision": 0.5, "recall": 1.0, "f1-score": 2 / 3, "support": 1}
+    )
     with pytest.raises(UsageError, match="1 gold texts but 0 predicted"):
         span_metrics(gold, [])
     assert re.fullmatch(r"\d\.\d+", f"{scores['macro_f1']:.3f}")

@@ -52,7 +52,11 @@ def test_rotary_scores_depend_on_the_distance_only():
 
 def brute_force_loss(logits, target):
     total = []
-    for row_scores, row_gold in zip(logits.flatten(2).reshape(-1, logits.shape[-1] ** 2), target.flatten(2).reshape(-1, target.shape[-1] ** 2), strict=True):
+    for row_scores, row_gold in zip(
+        logits.flatten(2).reshape(-1, logits.shape[-1] ** 2),
+        target.flatten(2).reshape(-1, target.shape[-1] ** 2),
+        strict=True,
+    ):
         pos = [float(s) for s, g in zip(row_scores, row_gold, strict=True) if g]
         neg = [float(s) for s, g in zip(row_scores, row_gold, strict=True) if not g]
         total.append(
