@@ -2,7 +2,8 @@
 the same training arguments: CLUENER dev (strict exact-match F1, precision, recall, per type), a nested set
 (overall F1, and the recall of the inner entities, which a CRF cannot tag), and inference speed side by side.
 
-    python benchmarks/span_head.py --runs /work/runs [--nested DIR] [--dtype float32] [--batch_size 32] [--quick]
+    python benchmarks/nested_set.py --out runs/nested-msra --train 4000 --dev 1000
+    python benchmarks/span_head.py --runs runs [--nested runs/nested-msra] [--dtype float32] [--batch_size 32] [--quick]
 
 Each model is trained once by ``zhbert train ner`` into ``RUNS/<set>-<head>`` (log beside it, ``.log``); a rerun
 reuses every finished model (one with a ``config.json``). The CLUENER runs use exactly
@@ -13,8 +14,8 @@ reuses every finished model (one with a ``config.json``). The CLUENER runs use e
 
 (the CRF keeps the longer of CLUENER train's 2 overlapping pairs; the span head keeps both). ``--nested DIR``
 reads ``DIR/train.json`` and ``DIR/dev.json`` (CLUENER-style JSON lines with nested entities, as
-``benchmarks/nested_set.py`` writes them) and trains both heads on them the same way, the CRF with
-``--overlaps longest``. Scores are exact (start, end, type) matches against the full gold, nested entities
+``benchmarks/nested_set.py`` writes them) and trains both heads on them the same way for ``--nested_epochs``
+(default 1), the CRF with ``--overlaps longest``. Scores are exact (start, end, type) matches against the full gold, nested entities
 included (on flat data they equal strict IOBES seqeval). ``--quick``: 500 training texts, 1 epoch, 200 dev texts,
 into ``RUNS/quick-*``.
 """
@@ -97,11 +98,13 @@ def table(title: str, results: dict[str, dict]) -> None:
         print(f"| {t} | " + " | ".join(cells) + f" | {support} |")
 
 
-def compare(label: str, runs: Path, train_file: Path, dev_file: Path, crf_extra: list[str], args) -> dict:
+def compare(label: str, runs: Path, train_file: Path, dev_file: Path, crf_extra: list[str], args, extra=()) -> dict:
+    """Both heads trained on ``train_file`` (``extra`` flags for both, after the shared ones) and scored on
+    ``dev_file``; the taggers and the dev texts."""
     prefix = f"quick-{label}" if args.quick else label
     dirs = {
-        "CRF": train(runs / f"{prefix}-crf", train_file, dev_file, crf_extra, args.quick),
-        "span": train(runs / f"{prefix}-span", train_file, dev_file, ["--head", "span"], args.quick),
+        "CRF": train(runs / f"{prefix}-crf", train_file, dev_file, [*crf_extra, *extra], args.quick),
+        "span": train(runs / f"{prefix}-span", train_file, dev_file, ["--head", "span", *extra], args.quick),
     }
     dev = read_annotations(dev_file).examples  # nested entities kept
     if args.quick:
@@ -118,6 +121,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", default="/tmp/span-head", help="where the models are trained and reused")
     parser.add_argument("--nested", default=None, help="a folder with train.json and dev.json of nested entities")
+    parser.add_argument("--nested_epochs", type=float, default=1, help="epochs of both runs on the nested set")
     parser.add_argument("--dtype", default="float32", choices=["float32", "bf16"])
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds of the speed comparison")
@@ -131,7 +135,8 @@ def main() -> None:
     cluener = compare("cluener", runs, data / "train.json", data / "dev.json", [], args)
     if args.nested:
         nested = Path(args.nested)
-        compare("nested", runs, nested / "train.json", nested / "dev.json", ["--overlaps", "longest"], args)
+        epochs = ["--num_train_epochs", f"{args.nested_epochs:g}"]
+        compare("nested", runs, nested / "train.json", nested / "dev.json", ["--overlaps", "longest"], args, epochs)
 
     texts = cluener["texts"]
     taggers = cluener["taggers"]
