@@ -32,7 +32,7 @@ def nested_run(tmp_path_factory):
         "train", "ner", "--model_name_or_path", str(SHIPPED_MLM), "--train_file", str(NESTED), "--head", "span",
         "--output_dir", str(out), "--num_train_epochs", "40", "--per_device_train_batch_size", "8",
         "--learning_rate", "2e-3", "--max_seq_length", "64", "--seed", "0", "--disable_tqdm", "true",
-        "--save_strategy", "no",
+        "--eval_strategy", "no",
     ]  # fmt: skip
     assert main(argv) == 0
     return out
@@ -71,7 +71,7 @@ def test_evaluate_and_predict_read_a_span_model(nested_run, tmp_path, capsys):
     assert {(2, 8, "government"), (2, 4, "address")} <= spans, line
 
 
-def test_a_flat_tag_file_trains_the_span_head(tiny_mlm_dir, tmp_path):
+def test_a_flat_tag_file_trains_the_span_head(tiny_mlm_dir, tmp_path, capsys):
     data = TEST_DATA / "resume_dev.char.bmes"
     argv = ["train", "ner", "--model_name_or_path", str(tiny_mlm_dir), "--train_file", str(data), "--head", "span",
             "--output_dir", str(tmp_path / "m"), "--max_steps", "2", "--disable_tqdm", "true"]  # fmt: skip
@@ -79,7 +79,10 @@ def test_a_flat_tag_file_trains_the_span_head(tiny_mlm_dir, tmp_path):
     config = json.loads((tmp_path / "m" / "config.json").read_text(encoding="utf-8"))
     assert config["zhbert_head"] == "span" and "NAME" in config["label2id"] and "B-NAME" not in config["label2id"]
     assert "`zhbert export` does not export a span model" in (tmp_path / "m" / "README.md").read_text()
+    capsys.readouterr()
     assert main(["export", str(tmp_path / "m"), str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "a span-head tagger (trained with --head span) is not exported" in err and len(err.splitlines()) == 1
 
 
 def test_options_that_do_not_go_together(tiny_mlm_dir, tmp_path, capsys):
