@@ -46,6 +46,8 @@ def train(out: Path, train_file: Path, dev_file: Path, extra: list[str], quick: 
     if (out / "config.json").is_file():
         print(f"reusing {out}")
         return out
+    if out.is_dir() and any(out.iterdir()):
+        sys.exit(f"{out} holds an unfinished run (no config.json yet): wait for it to end, or remove it")
     argv = [sys.executable, "-m", "zhbert", "train", "ner", "--model_name_or_path", str(BASE),
             "--train_file", str(train_file), "--validation_file", str(dev_file), *ARGS, *(QUICK if quick else []),
             *extra, "--output_dir", str(out), "--overwrite_output_dir", "true", "--disable_tqdm", "true"]  # fmt: skip
@@ -125,6 +127,7 @@ def main() -> None:
     parser.add_argument("--dtype", default="float32", choices=["float32", "bf16"])
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds of the speed comparison")
+    parser.add_argument("--no_cluener", action="store_true", help="the nested set only (no CLUENER, no speed)")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     header(f"span head against CRF from {BASE.relative_to(REPO)}{' (quick)' if args.quick else ''}")
@@ -132,11 +135,13 @@ def main() -> None:
     runs = Path(args.runs)
     runs.mkdir(parents=True, exist_ok=True)
     data = SHARED_DATA / "cluener2020"
-    cluener = compare("cluener", runs, data / "train.json", data / "dev.json", [], args)
     if args.nested:
         nested = Path(args.nested)
         epochs = ["--num_train_epochs", f"{args.nested_epochs:g}"]
         compare("nested", runs, nested / "train.json", nested / "dev.json", ["--overlaps", "longest"], args, epochs)
+    if args.no_cluener:
+        return
+    cluener = compare("cluener", runs, data / "train.json", data / "dev.json", [], args)
 
     texts = cluener["texts"]
     taggers = cluener["taggers"]
