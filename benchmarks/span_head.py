@@ -114,8 +114,9 @@ def compare(label: str, runs: Path, train_file: Path, dev_file: Path, crf_extra:
     texts = [e.text for e in dev]
     gold = [list(e.spans) for e in dev]
     taggers = {n: EntityTagger.from_pretrained(d, device="cpu", dtype=args.dtype) for n, d in dirs.items()}
-    results = {n: score(n, t, texts, gold, args.batch_size) for n, t in taggers.items()}
-    table(f"{label} dev, {len(texts):,} texts, exact (start, end, type) match ({args.dtype})", results)
+    if not args.speed_only:
+        results = {n: score(n, t, texts, gold, args.batch_size) for n, t in taggers.items()}
+        table(f"{label} dev, {len(texts):,} texts, exact (start, end, type) match ({args.dtype})", results)
     return {"taggers": taggers, "texts": texts}
 
 
@@ -128,6 +129,9 @@ def main() -> None:
     parser.add_argument("--batch_size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds of the speed comparison")
     parser.add_argument("--no_cluener", action="store_true", help="the nested set only (no CLUENER, no speed)")
+    parser.add_argument("--speed_only", action="store_true", help="CLUENER: time the two models, no scores")
+    parser.add_argument("--speed_texts", type=int, default=None, help="time the first N dev texts (default: all)")
+    parser.add_argument("--span_model", default=None, help="CLUENER: this span model (a checkpoint, say) instead")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     header(f"span head against CRF from {BASE.relative_to(REPO)}{' (quick)' if args.quick else ''}")
@@ -143,7 +147,7 @@ def main() -> None:
         return
     cluener = compare("cluener", runs, data / "train.json", data / "dev.json", [], args)
 
-    texts = cluener["texts"]
+    texts = cluener["texts"][: args.speed_texts]
     taggers = cluener["taggers"]
     for tagger in taggers.values():
         tagger.predict(texts[:64], batch_size=args.batch_size)  # warm up
