@@ -23,7 +23,7 @@ def nest(record: dict) -> dict | None:
     inner: dict[str, list[list[int]]] = {}
     for kind in OUTER:
         for name, places in labels.get(kind, {}).items():
-            for start, end in places:
+            for start, _end in places:
                 for place in PLACES:
                     at = name.find(place)
                     if at >= 0:
