@@ -139,3 +139,6 @@ class SpanTagger(EntityTagger):
             probability = 0.5 * (1 + math.tanh(value / 2))  # the sigmoid, without overflow
             entities.append(Entity(text[start:end], self.id2label[kind], start, end, probability))
         return sorted(entities, key=lambda x: (x.start, x.end, x.type))
+
+
+EntityTagger.heads["span"] = SpanTagger

@@ -19,7 +19,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -64,12 +64,14 @@ class EntityTagger(Predictor):
         UsageError: at construction, when the model's labels are no tag scheme zhbert reads (``LABEL_0``, say).
     """
 
-    def __new__(cls, model: Any, *args: Any, **kwargs: Any) -> EntityTagger:
-        # A model trained with the span head gets the tagger that reads spans (nested entities included).
-        if cls is EntityTagger and getattr(getattr(model, "config", None), "zhbert_head", None) == "span":
-            from .span_tagger import SpanTagger
+    # config.zhbert_head -> the tagger that reads such a model; zhbert.api.span_tagger adds "span"
+    heads: ClassVar[dict[str, type[EntityTagger]]] = {}
 
-            return super().__new__(SpanTagger)
+    def __new__(cls, model: Any, *args: Any, **kwargs: Any) -> EntityTagger:
+        # A model trained with another head (the span head) gets the tagger that reads it.
+        head = getattr(getattr(model, "config", None), "zhbert_head", None)
+        if cls is EntityTagger and head in cls.heads:
+            return super().__new__(cls.heads[head])
         return super().__new__(cls)
 
     def __init__(
