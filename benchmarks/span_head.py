@@ -104,10 +104,12 @@ def compare(label: str, runs: Path, train_file: Path, dev_file: Path, crf_extra:
     """Both heads trained on ``train_file`` (``extra`` flags for both, after the shared ones) and scored on
     ``dev_file``; the taggers and the dev texts."""
     prefix = f"quick-{label}" if args.quick else label
-    dirs = {
-        "CRF": train(runs / f"{prefix}-crf", train_file, dev_file, [*crf_extra, *extra], args.quick),
-        "span": train(runs / f"{prefix}-span", train_file, dev_file, ["--head", "span", *extra], args.quick),
-    }
+    crf = train(runs / f"{prefix}-crf", train_file, dev_file, [*crf_extra, *extra], args.quick)
+    if label == "cluener" and args.span_model:
+        span = Path(args.span_model)  # a checkpoint of a run still training, say
+    else:
+        span = train(runs / f"{prefix}-span", train_file, dev_file, ["--head", "span", *extra], args.quick)
+    dirs = {"CRF": crf, "span": span}
     dev = read_annotations(dev_file).examples  # nested entities kept
     if args.quick:
         dev = dev[:200]
