@@ -152,8 +152,9 @@ def _read_annotated(
     or with its overlaps kept (``"keep"``)."""
     read = read_annotations(path, format=fmt, offsets=offsets, annotator=annotator, limit=limit)
     inclusive = fmt in ("cluener", "cmeee")
+    dropped: list[Overlap] = []
     if policy == "keep":  # a span head reads nested entities as they are
-        examples, dropped = list(read.examples), []
+        examples = list(read.examples)
     else:
         examples, dropped = flatten(read.examples, policy, inclusive, argument=argument)
     lines = [*read.report.notes, *(f"refused: {r}" for r in read.report.refused[:3])]

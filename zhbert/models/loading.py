@@ -182,7 +182,7 @@ def _report_weights(model: Any, info: dict[str, Any], name: str, resize_head: bo
 
     # zhbert's own heads: the CRF's weights and the span head's are loaded by their loaders, and a span model
     # saves no tag classifier.
-    own = ("crf.",) if getattr(model.config, "zhbert_crf", False) else ()
+    own: tuple[str, ...] = ("crf.",) if getattr(model.config, "zhbert_crf", False) else ()
     span = getattr(model.config, "zhbert_head", None) == "span"
     own += ("span_head.",) if span else ()
     missing = sorted(
