@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..data.ner import NerExample
-from ..errors import DataError
 from ..models.span_head import add_span_head
 from .features import SpanCollator, span_features
 from .metrics import span_metrics
@@ -47,21 +46,12 @@ class SpanNerTask(NerTask):
         self.types = 0
 
     def labels(self, train: Sequence[NerExample]) -> list[str]:
-        types = sorted({kind for e in train for _, _, kind in e.spans})
-        if not types:
-            source = train[0].source.rsplit(":", 1)[0] if train else "the training data"
-            raise DataError(f"{source}: the training data has no entities")
+        types = self.train_types(train)  # the labels are the types themselves
         self.types = len(types)
         return types
 
-    def check_labels(self, examples: Sequence[NerExample], labels: Sequence[str]) -> None:
-        known = list(labels)
-        for example in examples:
-            for _, _, kind in example.spans:
-                if kind not in known:
-                    raise DataError(
-                        f"{example.source}: entity type {kind!r} is not among the model's types ({', '.join(known)})"
-                    )
+    def model_types(self, labels: Sequence[str]) -> list[str]:
+        return list(labels)
 
     def build_model(self, model_name_or_path: str, labels: list[str], max_length: int) -> Any:
         model = Task.build_model(self, model_name_or_path, labels, max_length)
