@@ -16,8 +16,8 @@ reuses every finished model (one with a ``config.json``). The CLUENER runs use e
 reads ``DIR/train.json`` and ``DIR/dev.json`` (CLUENER-style JSON lines with nested entities, as
 ``benchmarks/nested_set.py`` writes them) and trains both heads on them the same way for ``--nested_epochs``
 (default 3, as on CLUENER), the CRF with ``--overlaps longest``. Scores are exact (start, end, type) matches
-against the full gold, nested entities included (on flat data they equal strict IOBES seqeval). ``--quick``: 500 training texts,
-1 epoch, 200 dev texts, into ``RUNS/quick-*``.
+against the full gold, nested entities included (on flat data they equal strict IOBES seqeval). ``--quick``: 500
+training texts, 1 epoch, 200 dev texts, into ``RUNS/quick-*``.
 """
 
 from __future__ import annotations
