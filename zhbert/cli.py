@@ -89,9 +89,9 @@ def add_ner_file_options(parser: argparse.ArgumentParser) -> None:
                         help="unit of annotation offsets written without their text (doccano)")  # fmt: skip
     parser.add_argument("--annotator", default="first",
                         help="which annotation of a text annotated several times: first, latest or an id")  # fmt: skip
-    parser.add_argument("--overlaps", default=None, choices=["refuse", "longest"],
-                        help="overlapping entities: refuse, or keep the longest (default: refuse; longest with "
-                        "--fix-tags)")  # fmt: skip
+    parser.add_argument("--overlaps", default=None, choices=["refuse", "longest", "keep"],
+                        help="overlapping entities: refuse, keep the longest, or keep them all (a span model) "
+                        "(default: refuse; longest with --fix-tags; keep for a span model)")  # fmt: skip
     parser.add_argument("--fix_tags", "--fix-tags", action="store_true",
                         help="repair invalid tag sequences (an I- with no B- before it) and say how many")  # fmt: skip
 

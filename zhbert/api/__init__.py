@@ -1,4 +1,5 @@
-"""The Python API, list in, list out: ``TextClassifier``, ``EntityTagger`` and ``MaskFiller`` over one set-up
+"""The Python API, list in, list out: ``TextClassifier``, ``EntityTagger`` (``SpanTagger`` for a span-head
+model) and ``MaskFiller`` over one set-up
 (``predictor``: loading, device and float type, tokenizer, window) over PyTorch or an exported graph on ONNX
 Runtime (``onnx_model``), with the batching they share, and
 ``attention_maps`` for the attention weights of the models they hold."""
@@ -12,6 +13,7 @@ from .device import resolve_device
 from .fill_mask import Candidate, MaskFiller
 from .onnx_model import OnnxModel
 from .predictor import Predictor, model_window
+from .span_tagger import SpanTagger  # registers the span head's tagger with EntityTagger
 from .tagger import Entity, EntityTagger, TokenProbabilities
 
 __all__ = [
@@ -24,6 +26,7 @@ __all__ = [
     "MaskFiller",
     "OnnxModel",
     "Predictor",
+    "SpanTagger",
     "TextClassifier",
     "TokenProbabilities",
     "attention_maps",

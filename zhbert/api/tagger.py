@@ -1,5 +1,6 @@
 """``EntityTagger``: a fine-tuned token classifier (optionally with a CRF), list in, list out. Its labels may be
-IOB2 (BIO), BIOES (BIES) or BMES: zhbert's own taggers are BIOES, checkpoints from elsewhere are often not.
+IOB2 (BIO), BIOES (BIES) or BMES: zhbert's own taggers are BIOES, checkpoints from elsewhere are often not. A
+model trained with the span head gets a ``SpanTagger`` (``zhbert.api.span_tagger``), whose entities may nest.
 
     >>> tagger = EntityTagger.from_pretrained("runs/resume-ner")
     >>> tagger.predict(["高勇，男，中国国籍，无境外居留权。"])
@@ -15,11 +16,10 @@ from __future__ import annotations
 
 import math
 import os
-import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ from ..models.fast_bert import FastBert
 from ..tagging.numpy_viterbi import log_softmax, viterbi
 from ..tagging.schemes import tags_to_spans
 from ..tagging.viterbi import constrained_viterbi, scheme_constraints
+from ..text.chars import is_mark
 from ..text.checks import check_int, check_texts
 from ..text.pieces import WordPieces, word_pieces
 from .batching import length_batches, pad_batch
@@ -78,6 +79,16 @@ class EntityTagger(Predictor):
     Raises:
         UsageError: at construction, when the model's labels are no tag scheme zhbert reads (``LABEL_0``, say).
     """
+
+    # config.zhbert_head -> the tagger that reads such a model; zhbert.api.span_tagger adds "span"
+    heads: ClassVar[dict[str, type[EntityTagger]]] = {}
+
+    def __new__(cls, model: Any, *args: Any, **kwargs: Any) -> EntityTagger:
+        # A model trained with another head (the span head) gets the tagger that reads it.
+        head = getattr(getattr(model, "config", None), "zhbert_head", None)
+        if cls is EntityTagger and head in cls.heads:
+            return super().__new__(cls.heads[head])
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -285,13 +296,8 @@ class EntityTagger(Predictor):
             # The tokenizer drops combining marks (accents, variation selectors): an entity keeps those of its last
             # character, up to where the next entity starts.
             limit = p.word_start[spans[i + 1][0]] if i + 1 < len(spans) else len(text)
-            while end < limit and _is_mark(text[end]):
+            while end < limit and is_mark(text[end]):
                 end += 1
             score = math.fsum(chosen[first:stop]) / (stop - first)
             entities.append(Entity(text[start:end], kind, start, end, score if math.isfinite(score) else 0.0))
         return entities
-
-
-def _is_mark(char: str) -> bool:
-    """A character that belongs to the one before it: a combining mark, a variation selector, a zero-width joiner."""
-    return unicodedata.category(char).startswith("M") or char == "\u200d" or "\ufe00" <= char <= "\ufe0f"

@@ -107,7 +107,8 @@ def read_ner_data(
         offsets: the unit of annotation offsets written without their text: ``"auto"``, ``"codepoints"``, ``"utf16"``.
         annotator: which annotation of a text annotated several times is read: ``"first"``, ``"latest"`` or an id.
         overlaps: what a flat tagger's reader does with overlapping entities of an annotation file: ``"refuse"`` or
-            ``"longest"`` (:func:`zhbert.data.annotations.flatten`); ``None`` follows ``fix_tags``.
+            ``"longest"`` (:func:`zhbert.data.annotations.flatten`); ``"keep"`` keeps them all, nested and
+            overlapping (for a span head); ``None`` follows ``fix_tags``.
 
     Returns:
         The examples, the scheme used, and how the tokens were read; a file read as position digits whose tokens
@@ -147,10 +148,15 @@ def read_ner_data(
 def _read_annotated(
     path: Path, fmt: str, policy: str, argument: str, limit: int | None, offsets: str, annotator: str
 ) -> NerData:
-    """An annotation file, made flat for a tagger by the overlap ``policy`` (chosen by the caller's ``argument``)."""
+    """An annotation file, made flat for a tagger by the overlap ``policy`` (chosen by the caller's ``argument``),
+    or with its overlaps kept (``"keep"``)."""
     read = read_annotations(path, format=fmt, offsets=offsets, annotator=annotator, limit=limit)
     inclusive = fmt in ("cluener", "cmeee")
-    examples, dropped = flatten(read.examples, policy, inclusive, argument=argument)
+    dropped: list[Overlap] = []
+    if policy == "keep":  # a span head reads nested entities as they are
+        examples = list(read.examples)
+    else:
+        examples, dropped = flatten(read.examples, policy, inclusive, argument=argument)
     lines = [*read.report.notes, *(f"refused: {r}" for r in read.report.refused[:3])]
     if dropped:
         lines.append(f"{len(dropped):,} overlapping entities left out, the longer kept (the first: {dropped[0]})")

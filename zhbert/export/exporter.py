@@ -57,13 +57,19 @@ def model_kind(model_dir: str | os.PathLike[str]) -> str:
     """``sequence-classification``, ``token-classification`` or ``masked-lm``, from the checkpoint's config.
 
     Raises:
-        UsageError: the checkpoint is none of the kinds zhbert exports.
+        UsageError: the checkpoint is none of the kinds zhbert exports, or a span-head tagger.
     """
     from transformers import AutoConfig
 
     if Path(model_dir).is_dir() and not (Path(model_dir) / "config.json").is_file():
         raise UsageError(f"{model_dir}: no config.json, so no model zhbert exports", argument="model_dir")
     config = load_pretrained(AutoConfig, model_dir)
+    if getattr(config, "zhbert_head", None) == "span":  # zhbert.models.span_head.has_span_head, without torch
+        raise UsageError(
+            f"{model_dir}: a span-head tagger (trained with --head span) is not exported; predict and serve it from "
+            "its checkpoint directory",
+            argument="model_dir",
+        )
     for name in getattr(config, "architectures", None) or []:
         for suffix, kind in _ARCHITECTURES.items():
             if name.endswith(suffix):

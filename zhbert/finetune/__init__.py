@@ -1,4 +1,4 @@
-"""Fine-tuning: tasks (classification, BIOES NER) that own reading, labels, the model, features and scores;
+"""Fine-tuning: tasks (classification, BIOES NER, span NER) that own reading, labels, the model, features and scores;
 the arguments; the ``Trainer`` that evaluates through the Python API; metrics; and the model card."""
 
 from __future__ import annotations
@@ -6,9 +6,10 @@ from __future__ import annotations
 from .arguments import FinetuneArguments, TaskArguments
 from .classification import ClassificationTask
 from .features import ner_features, word_spans
-from .metrics import classification_metrics, ner_metrics
+from .metrics import classification_metrics, ner_metrics, span_metrics
 from .ner import NerTask
 from .run import TASKS, finetune, make_task, task_of_checkpoint
+from .span_ner import SpanNerTask
 from .task import Task
 from .trainer import ApiEvalTrainer, LengthBuckets
 
@@ -19,6 +20,7 @@ __all__ = [
     "FinetuneArguments",
     "LengthBuckets",
     "NerTask",
+    "SpanNerTask",
     "Task",
     "TaskArguments",
     "classification_metrics",
@@ -26,6 +28,7 @@ __all__ = [
     "make_task",
     "ner_features",
     "ner_metrics",
+    "span_metrics",
     "task_of_checkpoint",
     "word_spans",
 ]

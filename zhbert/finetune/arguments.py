@@ -75,14 +75,25 @@ class TaskArguments:
     overlaps: str | None = field(
         default=None,
         metadata={
-            "help": "Overlapping entities in annotation files: refuse, or keep the longest "
-            "(default: refuse; longest with --fix_tags).",
-            "choices": ["refuse", "longest"],
+            "help": "Overlapping entities in annotation files: refuse, keep the longest, or keep them all "
+            "(--head span only) (default: refuse; longest with --fix_tags; keep with --head span).",
+            "choices": ["refuse", "longest", "keep"],
         },
     )
     crf: bool = field(
         default=True,
         metadata={"help": "A CRF layer over the token scores (NER); on Resume NER it beat softmax + Viterbi."},
+    )
+    head: str = field(
+        default="tags",
+        metadata={
+            "help": "NER head: tags (a BIOES tag per character, flat entities) or span (a GlobalPointer score per "
+            "start, end and type: nested and overlapping entities).",
+            "choices": ["tags", "span"],
+        },
+    )
+    span_head_size: int = field(
+        default=64, metadata={"help": "Size of each type's start and end vectors in the span head (--head span)."}
     )
     max_seq_length: int = field(default=256, metadata={"help": "Tokens per example; longer NER sentences are split."})
     early_stopping_patience: int = field(default=3, metadata={"help": "Evaluations without improvement to stop."})
@@ -98,6 +109,18 @@ class TaskArguments:
             raise UsageError(
                 f"max_seq_length must be at least 3 ([CLS], one token, [SEP]), got {self.max_seq_length}",
                 argument="max_seq_length",
+            )
+        if self.head not in ("tags", "span"):
+            raise UsageError(f"head must be tags or span, got {self.head!r}", argument="head")
+        if self.head == "tags" and self.overlaps == "keep":
+            raise UsageError(
+                "overlaps 'keep' needs --head span: a tagger holds one tag per character, so its entities cannot "
+                "overlap",
+                argument="overlaps",
+            )
+        if self.span_head_size < 2 or self.span_head_size % 2:
+            raise UsageError(
+                f"span_head_size must be an even number >= 2, got {self.span_head_size}", argument="span_head_size"
             )
         if self.max_train_samples is not None and self.max_train_samples < 1:
             raise UsageError(

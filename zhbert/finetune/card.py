@@ -19,6 +19,12 @@ def plain_loading(task: Task, labels: list[str]) -> str:
             "the length it was fine-tuned with: `truncation=True, max_length=` its `zhbert_max_length` in "
             "`config.json`."
         )
+    if getattr(task, "head", "tags") == "span":
+        return f"""Plain transformers `{task.auto_class}` loads the encoder only: the span head (its `span_head.*`
+weights, a score for every start, end and type) is left unread, and the token classifier it builds in its place is
+freshly initialised, so its outputs mean nothing. The paths that keep the span head: the Python API above
+(`{task.api.__name__}`, whose entities may nest), `zhbert predict`, `zhbert evaluate` and `zhbert serve`.
+`zhbert export` does not export a span model."""
     kind = next((label[2:] for label in labels if label.startswith("E-")), "LOC")
     crf = "the CRF (its `crf.*` weights are left unread) and " if getattr(task, "crf", False) else ""
     return f"""Plain transformers `{task.auto_class}` loads only part of it: each token's scores from the token

@@ -42,6 +42,7 @@ class NerTask(Task):
     api = EntityTagger
     auto_class = "AutoModelForTokenClassification"
     description = "BIOES NER"
+    head = "tags"  # one tag per character; SpanNerTask's is "span"
 
     def __init__(
         self,
@@ -79,14 +80,27 @@ class NerTask(Task):
         return data.examples
 
     def labels(self, train: Sequence[NerExample]) -> list[str]:
+        return bioes_labels(self.train_types(train))
+
+    @staticmethod
+    def train_types(train: Sequence[NerExample]) -> list[str]:
+        """The entity types of the training examples, sorted.
+
+        Raises:
+            DataError: the training data has no entities.
+        """
         types = sorted({kind for e in train for _, _, kind in e.spans})
         if not types:
             source = train[0].source.rsplit(":", 1)[0] if train else "the training data"
             raise DataError(f"{source}: the training data has no entities")
-        return bioes_labels(types)
+        return types
+
+    def model_types(self, labels: Sequence[str]) -> list[str]:
+        """The entity types of a model's labels."""
+        return list(entity_types(labels))
 
     def check_labels(self, examples: Sequence[NerExample], labels: Sequence[str]) -> None:
-        known = entity_types(labels)
+        known = self.model_types(labels)
         for example in examples:
             for _, _, kind in example.spans:
                 if kind not in known:
@@ -121,7 +135,11 @@ class NerTask(Task):
         spans: list[list[tuple[int, int, str]]] = [[] for _ in texts]
         for i, entities in zip(asked, found, strict=True):
             spans[i] = [(x.start, x.end, x.type) for x in entities]
-        return ner_metrics(texts, [e.spans for e in examples], spans)
+        return self.metrics(texts, [e.spans for e in examples], spans)
+
+    def metrics(self, texts: Sequence[str], gold: Sequence[Any], predicted: Sequence[Any]) -> dict[str, Any]:
+        """The scores of predicted spans against gold spans (strict IOBES seqeval)."""
+        return ner_metrics(texts, gold, predicted)
 
 
 def read_summary(path: str | os.PathLike[str], data: NerData) -> str:

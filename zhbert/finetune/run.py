@@ -20,11 +20,13 @@ from ..data.splits import split_examples
 from ..errors import DataError, UsageError
 from ..models.dropout import use_fast_dropout
 from ..models.loading import checkpoint_task, fit_tokenizer_length, load_pretrained
+from ..models.span_head import has_span_head
 from .arguments import FinetuneArguments, TaskArguments
 from .card import write_model_card
 from .class_weight import check_resumed, check_task, class_weights, describe, record
 from .classification import ClassificationTask
 from .ner import NerTask
+from .span_ner import SpanNerTask
 from .task import Task
 
 __all__ = ["TASKS", "check_output_dir", "finetune", "make_task", "task_of_checkpoint"]
@@ -43,6 +45,11 @@ def make_task(name: str, args: TaskArguments | None = None) -> Task:
     if name == "ner":
         if args is None:
             return NerTask()
+        if args.head == "span":
+            return SpanNerTask(
+                args.scheme, args.fix_tags, None, args.format, args.offsets, args.annotator,
+                overlaps=args.overlaps or "keep", head_size=args.span_head_size,
+            )  # fmt: skip
         overlaps = args.overlaps or ("longest" if args.fix_tags else "refuse")
         return NerTask(
             args.scheme, args.fix_tags, args.crf, None, args.format, args.offsets, args.annotator, overlaps=overlaps
@@ -51,8 +58,15 @@ def make_task(name: str, args: TaskArguments | None = None) -> Task:
 
 
 def task_of_checkpoint(path: str | Path, args: TaskArguments | None = None) -> Task:
-    """The task a saved model was fine-tuned for (``zhbert.models.loading.checkpoint_task``)."""
-    return make_task(checkpoint_task(path), args)
+    """The task a saved model was fine-tuned for (``zhbert.models.loading.checkpoint_task``); a tagger trained
+    with the span head gets the span task, whatever ``args.head`` says."""
+    from transformers import AutoConfig
+
+    name = checkpoint_task(path)
+    if name == "ner" and has_span_head(load_pretrained(AutoConfig, path)):
+        base = args or TaskArguments(model_name_or_path=str(path), train_file="")
+        args = dataclasses.replace(base, head="span")
+    return make_task(name, args)
 
 
 def check_output_dir(training_args: FinetuneArguments) -> str | bool | None:

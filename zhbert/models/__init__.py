@@ -1,6 +1,7 @@
-"""Models: the CRF head for token classifiers and its loading, a fast inference forward pass for stock BERT
-heads, loading with clear errors, the choice of float type (bf16 or float32) and the training arguments that
-follow it, a cheaper dropout for training on CPUs, and the mix-in helper that keeps saved checkpoints plain.
+"""Models: the CRF head and the span head (GlobalPointer) for token classifiers and their loading, a fast
+inference forward pass for stock BERT heads, loading with clear errors, the choice of float type (bf16 or
+float32) and the training arguments that follow it, a cheaper dropout for training on CPUs, and the mix-in helper
+that keeps saved checkpoints plain.
 
 Names are imported on first use: ``zhbert.models.loading`` checks a model path without importing torch, so a
 mistyped path fails in a moment.
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from .loading import fit_tokenizer_length, load_pretrained
     from .mixin import mix_in
     from .precision import bf16_supported, cpu_bf16_supported, resolve_dtype
+    from .span_head import GlobalPointer, SpanLoss, add_span_head, has_span_head, load_span_model
     from .training_args import PrecisionTrainingArguments
     from .window import model_window
 
@@ -39,6 +41,11 @@ _EXPORTS = {
     "cpu_bf16_supported": ".precision",
     "resolve_dtype": ".precision",
     "PrecisionTrainingArguments": ".training_args",
+    "GlobalPointer": ".span_head",
+    "SpanLoss": ".span_head",
+    "add_span_head": ".span_head",
+    "has_span_head": ".span_head",
+    "load_span_model": ".span_head",
     "model_window": ".window",
 }
 
@@ -47,13 +54,18 @@ __all__ = [
     "DropoutSwap",
     "FastBert",
     "FastDropout",
+    "GlobalPointer",
     "PrecisionTrainingArguments",
+    "SpanLoss",
     "add_crf",
+    "add_span_head",
     "bf16_supported",
     "cpu_bf16_supported",
     "fast_dropout",
     "fit_tokenizer_length",
+    "has_span_head",
     "load_pretrained",
+    "load_span_model",
     "load_token_classifier",
     "mix_in",
     "model_window",

@@ -9,9 +9,7 @@ checkpoint (it ignores the ``crf.*`` weights); ``load_token_classifier`` restore
 
 from __future__ import annotations
 
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -21,8 +19,9 @@ from transformers.modeling_outputs import TokenClassifierOutput
 from ..errors import DataError
 from ..tagging.crf import CRF
 from ..tagging.viterbi import scheme_constraints
-from .loading import check_architecture, load_pretrained
+from .loading import check_architecture, checkpoint_tensors, load_pretrained
 from .mixin import mix_in
+from .span_head import has_span_head, load_span_model
 
 __all__ = ["CrfLoss", "add_crf", "load_token_classifier"]
 
@@ -77,18 +76,22 @@ def add_crf(model: nn.Module) -> nn.Module:
 
 
 def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
-    """A saved token classifier, with its CRF when it was trained with one.
+    """A saved token classifier, with its CRF when it was trained with one, or its span head
+    (``zhbert.models.span_head``).
 
     Raises:
-        DataError: the config says there is a CRF, but its weights are missing, incomplete or of the wrong shape.
+        DataError: the config says there is a CRF (or a span head), but its weights are missing, incomplete or of
+            the wrong shape.
     """
     from transformers import AutoModelForTokenClassification
 
     check_architecture(path, ("ForTokenClassification",), "a token classifier (zhbert train ner)")
     model = load_pretrained(AutoModelForTokenClassification, path)  # the crf.* weights are loaded below
+    if has_span_head(model.config):
+        return load_span_model(path, model)
     if getattr(model.config, "zhbert_crf", False):
         add_crf(model)
-        weights = {k.removeprefix("crf."): v for k, v in _checkpoint_tensors(Path(path), "crf.").items()}
+        weights = {k.removeprefix("crf."): v for k, v in checkpoint_tensors(path, "crf.").items()}
         if not weights:
             raise DataError(f"{path}: config says the model has a CRF, but no crf.* weights were saved")
         expected = set(model.crf.state_dict())
@@ -103,20 +106,3 @@ def load_token_classifier(path: str | os.PathLike[str]) -> nn.Module:
                 f"{path}: the saved CRF does not fit the model's labels ({str(err).splitlines()[-1]})"
             ) from None
     return model
-
-
-def _checkpoint_tensors(folder: Path, prefix: str) -> dict[str, torch.Tensor]:
-    """The tensors named ``prefix*`` in the checkpoint's own weights: ``model.safetensors``, or the shards its
-    index names; other ``.safetensors`` files in the folder are not read."""
-    from safetensors.torch import load_file
-
-    index = folder / "model.safetensors.index.json"
-    if index.is_file():
-        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
-        files = sorted({name for key, name in weight_map.items() if key.startswith(prefix)})
-    else:
-        files = ["model.safetensors"] if (folder / "model.safetensors").is_file() else []
-    tensors: dict[str, torch.Tensor] = {}
-    for name in files:
-        tensors.update({k: v for k, v in load_file(str(folder / name)).items() if k.startswith(prefix)})
-    return tensors

@@ -12,7 +12,14 @@ from typing import Any
 
 from ..errors import DataError, MissingFileError
 
-__all__ = ["check_architecture", "checkpoint_task", "fit_tokenizer_length", "load_pretrained", "model_source"]
+__all__ = [
+    "check_architecture",
+    "checkpoint_task",
+    "checkpoint_tensors",
+    "fit_tokenizer_length",
+    "load_pretrained",
+    "model_source",
+]
 
 
 def load_pretrained(loader: Any, path: str | os.PathLike[str], **kwargs: Any) -> Any:
@@ -164,7 +171,7 @@ def _report_weights(model: Any, info: dict[str, Any], name: str, resize_head: bo
     Expected, and so not mentioned: a checkpoint of another architecture (a pretrained encoder given to a new
     head) lacks the head and the pooler and holds its own head (the masked-LM head, say); a head of another size,
     replaced where the caller allows it (``ignore_mismatched_sizes``); a zhbert tagger's ``crf.*`` weights, which
-    ``load_token_classifier`` loads itself.
+    ``load_token_classifier`` loads itself, and a span model's ``span_head.*`` weights and absent ``classifier``.
     """
     base = f"{getattr(model, 'base_model_prefix', '')}."
     architectures = list(getattr(model.config, "architectures", None) or [])
@@ -173,11 +180,18 @@ def _report_weights(model: Any, info: dict[str, Any], name: str, resize_head: bo
     def head(key: str) -> bool:
         return not key.startswith(base) or (new_head and key.startswith(f"{base}pooler."))
 
-    missing = sorted(k for k in info.get("missing_keys", ()) if not (new_head and head(k)))
-    unexpected = sorted(
+    # zhbert's own heads: the CRF's weights and the span head's are loaded by their loaders, and a span model
+    # saves no tag classifier.
+    own: tuple[str, ...] = ("crf.",) if getattr(model.config, "zhbert_crf", False) else ()
+    span = getattr(model.config, "zhbert_head", None) == "span"
+    own += ("span_head.",) if span else ()
+    missing = sorted(
         k
-        for k in info.get("unexpected_keys", ())
-        if not ((new_head and head(k)) or (k.startswith("crf.") and getattr(model.config, "zhbert_crf", False)))
+        for k in info.get("missing_keys", ())
+        if not ((new_head and head(k)) or (span and k.startswith("classifier.")))
+    )
+    unexpected = sorted(
+        k for k in info.get("unexpected_keys", ()) if not ((new_head and head(k)) or (own and k.startswith(own)))
     )
     resized = sorted(k for k, *_ in info.get("mismatched_keys", ()) if not ((new_head or resize_head) and head(k)))
     problems = [
@@ -249,3 +263,23 @@ def fit_tokenizer_length(tokenizer: Any, model: Any) -> None:
     current = getattr(tokenizer, "model_max_length", None)
     if positions and (current is None or current > 100_000):
         tokenizer.model_max_length = int(positions)
+
+
+def checkpoint_tensors(path: str | os.PathLike[str], prefix: str) -> dict[str, Any]:
+    """The tensors named ``prefix*`` in the checkpoint's own weights: ``model.safetensors``, or the shards its
+    index names; other ``.safetensors`` files in the folder are not read."""
+    import json
+
+    from safetensors.torch import load_file
+
+    folder = Path(path)
+    index = folder / "model.safetensors.index.json"
+    if index.is_file():
+        weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map", {})
+        files = sorted({name for key, name in weight_map.items() if key.startswith(prefix)})
+    else:
+        files = ["model.safetensors"] if (folder / "model.safetensors").is_file() else []
+    tensors: dict[str, Any] = {}
+    for name in files:
+        tensors.update({k: v for k, v in load_file(str(folder / name)).items() if k.startswith(prefix)})
+    return tensors

@@ -16,9 +16,11 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 
-__all__ = ["BERT_CHINESE_RANGES", "CJK_RANGES", "cjk_mask", "is_bert_chinese", "is_cjk"]
+__all__ = ["BERT_CHINESE_RANGES", "CJK_RANGES", "cjk_mask", "is_bert_chinese", "is_cjk", "is_mark"]
 
 # (first, last) code points, both included, ascending.
 CJK_RANGES: tuple[tuple[int, int], ...] = (
@@ -82,3 +84,9 @@ def is_bert_chinese(char: str) -> bool:
     """Whether a BERT tokenizer cuts the one character ``char`` off as a word of its own."""
     code = ord(char)
     return any(lo <= code <= hi for lo, hi in BERT_CHINESE_RANGES)
+
+
+def is_mark(char: str) -> bool:
+    """A character that belongs to the one before it: a combining mark, a variation selector, a zero-width joiner
+    (the tokenizer drops them, so an entity's end is carried over them)."""
+    return unicodedata.category(char).startswith("M") or char == "\u200d" or "\ufe00" <= char <= "\ufe0f"
