@@ -74,8 +74,13 @@ class SpanTagger(EntityTagger):
         self.special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
         self.threshold = 0.0
 
+    per_word_labels = False
+
     def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
         raise UsageError("a span model scores spans, not tokens: use span_scores", argument="model")
+
+    def token_probabilities(self, texts: Sequence[str], batch_size: int = 32) -> Any:
+        raise UsageError("a span model gives no label distribution per word: it scores spans", argument="model")
 
     @torch.inference_mode()
     def span_scores(

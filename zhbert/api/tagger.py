@@ -113,6 +113,8 @@ class EntityTagger(Predictor):
         self.special_ids = (tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id)
 
     export_kind = "token-classification"
+    # Whether the model gives each word a label distribution (``token_probabilities``); a span head does not.
+    per_word_labels = True
 
     @classmethod
     def load_model(cls, path: str | os.PathLike[str]) -> Any:

@@ -147,3 +147,19 @@ def test_span_scores_count_nested_entities():
     with pytest.raises(UsageError, match="1 gold texts but 0 predicted"):
         span_metrics(gold, [])
     assert re.fullmatch(r"\d\.\d+", f"{scores['macro_f1']:.3f}")
+
+
+def test_a_report_on_a_span_model_counts_nested_entities(nested_run, tmp_path, capsys):
+    out = tmp_path / "report"
+    argv = ["evaluate", "--model", str(nested_run), "--test_file", str(NESTED), "--report", str(out)]
+    assert main(argv) == 0
+    scores = json.loads((out / "scores.json").read_text(encoding="utf-8"))
+    gold = sum(len(e.spans) for e in read_annotations(NESTED).examples)
+    matrix = scores["confusion"]["matrix"]
+    assert sum(sum(row) for row in matrix[:-1]) == scores["entities"] == gold  # inner entities counted too
+    issues = (out / "label_issues.md").read_text(encoding="utf-8")
+    assert "span" in issues  # says why no label-error search was done
+    capsys.readouterr()
+    assert main([*argv[:-1], str(tmp_path / "cv"), "--cv", "2", "--cv_base", str(SHIPPED_MLM)]) == 2
+    assert re.search(r"--cv: a span-head model gives no per-word label distributions", capsys.readouterr().err)
+    assert not (tmp_path / "cv").exists()

@@ -22,11 +22,11 @@ predicted entities.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from ...tagging.schemes import Span
+from ..metrics import span_metrics
 
 __all__ = ["ERROR_KINDS", "KINDS", "NONE", "match_spans", "ner_confusion", "ner_kind_counts", "span_scores"]
 
@@ -108,33 +108,16 @@ def ner_confusion(
 def span_scores(
     gold: Sequence[Sequence[Span]], predicted: Sequence[Sequence[Span]], types: Sequence[str]
 ) -> dict[str, Any]:
-    """Strict scores over span sets (an entity counts when start, end and type are right): per type
-    precision, recall, F1 and support, and their micro and macro averages. On flat entities these are the
-    figures of seqeval's strict IOBES mode (``zhbert.finetune.metrics.ner_metrics``), nested ones included."""
-    gold_n: Counter[str] = Counter(kind for spans in gold for *_, kind in spans)
-    pred_n: Counter[str] = Counter(kind for spans in predicted for *_, kind in spans)
-    right: Counter[str] = Counter()
-    for g, p in zip(gold, predicted, strict=True):
-        right.update(kind for kind, in_both in _exact(g, p) if in_both)
-    names = sorted(set(types) | set(gold_n) | set(pred_n), key=lambda k: (k not in types, k))
-    per_type = {kind: _prf(right[kind], pred_n[kind], gold_n[kind]) for kind in names}
-    micro = _prf(sum(right.values()), sum(pred_n.values()), sum(gold_n.values()))
-    shown = [kind for kind in names if gold_n[kind] or pred_n[kind]]
-    macro = sum(per_type[kind]["f1"] for kind in shown) / len(shown) if shown else 0.0
-    return {**{k: micro[k] for k in ("precision", "recall", "f1")}, "macro_f1": macro, "per_type": per_type}
-
-
-def _exact(gold: Sequence[Span], predicted: Sequence[Span]) -> list[tuple[str, bool]]:
-    left = Counter(tuple(s) for s in predicted)
-    out = []
-    for span in gold:
-        out.append((span[2], left[tuple(span)] > 0))
-        left[tuple(span)] -= 1
-    return out
-
-
-def _prf(right: int, predicted: int, gold: int) -> dict[str, float]:
-    precision = right / predicted if predicted else 0.0
-    recall = right / gold if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "support": gold}
+    """The report's strict scores: :func:`zhbert.finetune.metrics.span_metrics` (an entity counts when start, end
+    and type are right; on flat entities seqeval's strict IOBES figures, nested ones included), with a row for
+    every type of ``types`` first, each row's ``f1`` and a whole-number ``support``."""
+    scores = span_metrics(gold, predicted)
+    rows = scores["per_type"]
+    names = sorted(set(types) | set(rows), key=lambda k: (k not in types, k))
+    empty = {"precision": 0.0, "recall": 0.0, "f1-score": 0.0, "support": 0.0}
+    per_type = {}
+    for kind in names:
+        row = rows.get(kind, empty)
+        per_type[kind] = {"precision": row["precision"], "recall": row["recall"], "f1": row["f1-score"],
+                          "support": int(row["support"])}  # fmt: skip
+    return {**{k: scores[k] for k in ("precision", "recall", "f1", "macro_f1")}, "per_type": per_type}

@@ -74,8 +74,8 @@ def collect(task: Any, predictor: Any, examples: Sequence[Any], batch_size: int 
     for i, entities in zip(asked, predictor.predict([texts[i] for i in asked], batch_size=batch_size), strict=True):
         predicted[i] = [PredictedSpan(x.start, x.end, x.type, x.score) for x in entities]
     tokens: list[Any] = [None] * len(texts)
-    tagged = all(label == "O" or "-" in label for label in labels)  # a span head's labels are bare entity types
-    if tagged and hasattr(predictor, "token_probabilities"):
+    tagged = predictor.per_word_labels  # a span head's labels are bare entity types
+    if tagged:
         for i, probs in zip(asked, predictor.token_probabilities([texts[i] for i in asked], batch_size), strict=True):
             tokens[i] = probs
     gold = [list(e.spans) for e in examples]

@@ -62,6 +62,9 @@ def run_report(
     found = collect(task, predictor, examples, batch_size)
     probabilities, note = None, SAME_ROWS
     if cv is not None:
+        if task.name == "ner" and not predictor.per_word_labels:
+            raise UsageError("--cv: a span-head model gives no per-word label distributions, so there is no "
+                             "label-error search to cross-validate; leave out --cv", argument="cv")  # fmt: skip
         if fold_settings is None:
             raise UsageError("--cv needs the fold models' settings (a base)", argument="cv_base")
         probabilities = out_of_fold(task, examples, cv, fold_settings, found, predictor)
