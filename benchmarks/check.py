@@ -16,6 +16,7 @@ import json
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -92,19 +93,32 @@ def command_line(args: list[str]) -> str:
     return shlex.join(["python", *args])
 
 
-def run(name: str, args: list[str], logs: Path) -> tuple[str, bool]:
+def run(name: str, args: list[str], logs: Path, timeout: float) -> tuple[str, bool]:
     """Run one benchmark from the repository root with this Python; its output, also written to ``logs``."""
     print(f"running {name}: {command_line(args)}", file=sys.stderr, flush=True)
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, *args], cwd=REPO, capture_output=True, text=True, check=False)
-    output = proc.stdout + proc.stderr
+    # its own process group, so that a benchmark stopped at the timeout takes the servers it started with it
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        output = proc.communicate(timeout=timeout)[0]
+        status, ok = f"exit status {proc.returncode}", proc.returncode == 0
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        output = proc.communicate()[0]
+        status, ok = f"stopped after --timeout {timeout:g} s", False
+    except KeyboardInterrupt:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     logs.mkdir(parents=True, exist_ok=True)
     (logs / f"{name}.txt").write_text(output, encoding="utf-8")
-    print(f"  {time.perf_counter() - start:.0f} s, exit status {proc.returncode}", file=sys.stderr, flush=True)
-    if proc.returncode:
+    print(f"  {time.perf_counter() - start:.0f} s, {status}", file=sys.stderr, flush=True)
+    if not ok:
         tail = "\n".join(output.splitlines()[-15:])
         print(f"  {name} failed; the end of its output:\n{tail}", file=sys.stderr)
-    return output, proc.returncode == 0
+    return output, ok
 
 
 def list_figures(commands: dict[str, list[str]], figures: list[Figure]) -> None:
@@ -124,6 +138,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated benchmarks (see --list); default: all")
     parser.add_argument("--list", action="store_true", help="list the figures and exit")
     parser.add_argument("--logs", default=str(REPO / "runs" / "bench-check"), help="where each output is kept")
+    parser.add_argument("--timeout", type=float, default=1200, help="seconds a benchmark may run (default 1200)")
     args = parser.parse_args()
     commands, figures = load()
     only = [b for b in args.only.split(",") if b]
@@ -140,7 +155,7 @@ def main() -> int:
     print("# bench-check: documented ratios of docs/benchmarks.md against today's")
     print(f"machine: {name}, {os.cpu_count()} cores, load average {load_avg} at the start")
 
-    outputs = {bench: run(bench, commands[bench], Path(args.logs)) for bench in chosen}
+    outputs = {bench: run(bench, commands[bench], Path(args.logs), args.timeout) for bench in chosen}
     print(f"{'figure':34s} {'documented':>10s} {'today':>8s} {'change':>7s}  flag")
     fell, failed, notes = [], [], []
     for f in (f for f in figures if f.benchmark in chosen):

@@ -7,6 +7,7 @@ import importlib.util
 import re
 import subprocess
 import sys
+import time
 from types import ModuleType
 
 import pytest
@@ -97,3 +98,14 @@ def test_an_unknown_benchmark_is_refused():
     result = run_check("--only", "collator,colator")
     assert result.returncode == 2
     assert re.search(r"--only: unknown colator \(the benchmarks: collator, features", result.stderr)
+
+
+def test_a_benchmark_past_its_timeout_is_stopped_and_counts_as_failed(check, tmp_path, capsys):
+    script = "import subprocess, sys, time; print('started', flush=True); "
+    script += "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)']); time.sleep(60)"
+    start = time.perf_counter()
+    output, ok = check.run("sleeper", ["-c", script], tmp_path, timeout=2)
+    assert not ok and output == "started\n"
+    assert time.perf_counter() - start < 30
+    assert "stopped after --timeout 2 s" in capsys.readouterr().err
+    assert (tmp_path / "sleeper.txt").read_text(encoding="utf-8") == "started\n"
