@@ -151,9 +151,10 @@ def main() -> int:
     chosen = [b for b in commands if not only or b in only]
     doc = DOC.read_text(encoding="utf-8")
     name, flags = cpu_info()
-    load_avg = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    start_load = os.getloadavg()
+    load_avg = " ".join(f"{x:.1f}" for x in start_load)
     print("# bench-check: documented ratios of docs/benchmarks.md against today's")
-    print(f"machine: {name}, {os.cpu_count()} cores, load average {load_avg} at the start")
+    print(f"machine: {name}, {os.cpu_count()} cores, load average {load_avg} at the start", flush=True)
 
     outputs = {bench: run(bench, commands[bench], Path(args.logs), args.timeout) for bench in chosen}
     print(f"{'figure':34s} {'documented':>10s} {'today':>8s} {'change':>7s}  flag")
@@ -181,6 +182,11 @@ def main() -> int:
     print(f"outputs: {args.logs}")
     if notes:
         print("fell:\n" + "\n".join(notes))
+    end_load = os.getloadavg()[0]
+    print(f"load average at the end: {end_load:.1f}")
+    if start_load[0] >= 1 or end_load > (os.cpu_count() or 1) + 1:
+        print("note: other work shared the machine, which moves even side-by-side ratios; rerun a figure that fell on")
+        print("a quiet machine before believing it")
     if fell or failed:
         if fell:
             print(f"{len(fell)} figure(s) fell by more than {THRESHOLD:.0%}: {', '.join(fell)}")
