@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # The CPU build of torch; an unpinned torch would pull a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: install browser demo demo-models test lint bench clean
+.PHONY: install browser demo demo-models test lint bench bench-check clean
 
 $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: install
 	$(PY) -m ruff format --check zhbert wwm_pretrain zhbert_demo tests benchmarks tools
 	$(PY) -m mypy
 	$(PY) tools/import_rules.py
+
+# The documented ratios of docs/benchmarks.md beside today's (benchmarks/figures.json); fails if one fell by > 20%.
+# A few minutes; run it on a quiet machine. A subset: make bench-check CHECK="--only collator,features".
+bench-check: install
+	$(PY) benchmarks/check.py $(CHECK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

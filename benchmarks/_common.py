@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import random
+import re
 import shlex
 import sys
 import time
@@ -49,6 +50,19 @@ def header(title: str) -> None:
 
 SHIPPED_MODELS = REPO / "zhbert_demo" / "models"
 
+RATIO_LINE = re.compile(r"^RATIO ([\w.]+)=([0-9.eE+-]+)$", re.MULTILINE)
+
+
+def print_ratio(name: str, value: float) -> None:
+    """A machine-readable line, ``RATIO name=value``, for a figure of docs/benchmarks.md that benchmarks/check.py
+    compares with its documented value (benchmarks/figures.json names it)."""
+    print(f"RATIO {name}={value:.4f}")
+
+
+def read_ratios(output: str) -> dict[str, float]:
+    """The ``RATIO name=value`` lines of a benchmark's output."""
+    return {name: float(value) for name, value in RATIO_LINE.findall(output)}
+
 
 def shipped_tagger_split(split: str = "test") -> tuple[list[str], list[list[tuple[int, int, str]]]]:
     """The texts and gold entity spans of the shipped tagger's dev or test part: MSRA NER's training file split
@@ -89,10 +103,8 @@ def sample(n: int | None, *columns: list, seed: int = 0) -> tuple[list, ...]:
     return tuple([column[i] for i in rows] for column in columns)
 
 
-def cpu_description() -> str:
-    """The CPU's model name, the cores this process may use, and the flags that decide int8 and bf16 speed."""
-    from zhbert.cores import usable_cores
-
+def cpu_info() -> tuple[str, set[str]]:
+    """The CPU's model name and its flags, from /proc/cpuinfo where there is one."""
     name, flags = platform.processor() or platform.machine(), set()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -103,6 +115,14 @@ def cpu_description() -> str:
                 flags = set(value.split())
     except OSError:
         pass
+    return name, flags
+
+
+def cpu_description() -> str:
+    """The CPU's model name, the cores this process may use, and the flags that decide int8 and bf16 speed."""
+    from zhbert.cores import usable_cores
+
+    name, flags = cpu_info()
     wanted = ("avx512_vnni", "avx_vnni", "avx512_bf16", "amx_tile", "amx_int8", "amx_bf16")
     shown = ", ".join(f"{f} {'yes' if f in flags else 'no'}" for f in wanted)
     return f"{name}; {os.cpu_count()} cores, {usable_cores()} usable by this process; {shown}"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from _common import header, interleaved, law_lines
+from _common import header, interleaved, law_lines, print_ratio
 from transformers import AutoTokenizer, DataCollatorForLanguageModeling
 
 from zhbert import JiebaSegmenter, WholeWordMaskCollator, wwm_features
@@ -56,6 +56,8 @@ def main() -> None:
         best, median = timing[key]
         ratio = f"{timing['theirs'][0] / best:.2f}x, {timing['theirs'][1] / median:.2f}x"
         print(f"{label:58s} {1e3 * best / n:16.3f} {ratio:>24s}")
+    print_ratio("collator.whole_words", timing["theirs"][0] / timing["ours"][0])
+    print_ratio("collator.max_ngram_4", timing["theirs"][0] / timing["ngram"][0])
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from _common import interleaved
+from _common import interleaved, print_ratio
 from _devsets import MODELS, classifier_dev, tagger_dev
 
 from zhbert import EntityTagger, TextClassifier
@@ -130,14 +130,19 @@ def main() -> None:
     print(f"command: python {shlex.join(sys.argv)}")
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, int8 instructions "
           f"{int8_instructions() or 'none'}, onnxruntime {onnxruntime.__version__}, 1 thread each")  # fmt: skip
+    ratios = {}
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         for kind, load in (("classifier", classifier_dev), ("tagger", tagger_dev)):
-            bench(kind, load, args, work)
+            ratios.update(bench(kind, load, args, work))
+    for name, ratio in ratios.items():
+        print_ratio(name, ratio)
 
 
-def bench(kind: str, load: Callable[[], tuple[list[str], list]], args: argparse.Namespace, work: Path) -> None:
-    """Time and score both paths on ``kind``'s dev texts and print the figures."""
+def bench(
+    kind: str, load: Callable[[], tuple[list[str], list]], args: argparse.Namespace, work: Path
+) -> dict[str, float]:
+    """Time and score both paths on ``kind``'s dev texts, print the figures and return the ratios by name."""
     rng = np.random.default_rng(0)
     texts, gold = load()
     order = rng.permutation(len(texts))
@@ -185,9 +190,12 @@ def bench(kind: str, load: Callable[[], tuple[list[str], list]], args: argparse.
     metric = "accuracy" if kind == "classifier" else "strict F1"
     print(f"  {metric}: hand {score(hand(pick, 32)):.4f}, zhbert {score(zh(pick, 32)):.4f}")
     rows = (("b32", len(pick), "batch 32"), ("b1", len(single), "batch  1"), ("b1 calls", len(single), "1 a call"))
+    ratios = {}
     for b, n, name in rows:
         h, z = timing[f"hand {b}"][0], timing[f"zhbert {b}"][0]
         print(f"  {name}: hand {n / h:8.1f} texts/s, zhbert {n / z:8.1f} texts/s, ratio {h / z:.2f}x")
+        ratios[f"export_speed.{kind}_{b.replace(' ', '_')}"] = h / z
+    return ratios
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """wwm_features (segment + tokenize + word ids) against jieba.lcut plus the tokenizer alone, same lines,
 one process; then scaling with datasets.map(num_proc=2).
 
-    python benchmarks/features.py [--lines 3000] [--max-length 128] [--repeats 5]
+    python benchmarks/features.py [--lines 3000] [--max-length 128] [--repeats 9] [--map-lines 20000]
+
+``--map-lines 0`` leaves out the datasets.map part.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import time
 
 import datasets
 import jieba
-from _common import header, interleaved, law_lines
+from _common import header, interleaved, law_lines, print_ratio
 from transformers import AutoTokenizer
 
 from zhbert import JiebaSegmenter, wwm_features
@@ -59,7 +61,12 @@ def main() -> None:
         best, median = timing[key]
         ratio = f"{timing['baseline'][0] / best:.2f}x, {timing['baseline'][1] / median:.2f}x"
         print(f"{label:36s} {n / best:13.0f} {n / median:15.0f} {ratio:>28s}")
+    if args.map_lines:
+        scaling(args, tokenizer, segmenter)
+    print_ratio("features.wwm_features", timing["baseline"][0] / timing["ours"][0])
 
+
+def scaling(args: argparse.Namespace, tokenizer, segmenter: JiebaSegmenter) -> None:
     # datasets.map scaling: the same function over a larger slice, 1 vs 2 processes.
     big = law_lines(args.map_lines, seed=1)
     data = datasets.Dataset.from_dict({"text": big})
@@ -85,6 +92,7 @@ def main() -> None:
     print(f"datasets.map over {len(big)} lines (batch_size 1000, includes writing Arrow):")
     for procs, t in timings.items():
         print(f"  num_proc={procs}: {len(big) / t:8.0f} lines/s  {timings[1] / t:5.2f}x")
+    print_ratio("features.map_num_proc_2", timings[1] / timings[2])
 
 
 if __name__ == "__main__":

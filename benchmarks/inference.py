@@ -19,7 +19,7 @@ from __future__ import annotations
 import argparse
 import random
 
-from _common import SHARED_DATA, header, interleaved
+from _common import SHARED_DATA, header, interleaved, print_ratio
 from transformers import pipeline
 
 from zhbert import EntityTagger, TextClassifier
@@ -206,6 +206,7 @@ def bench_matmul(rounds: int) -> None:
     print(f"\nDense layers, float32, 2048 tokens; FastBert's oneDNN path available: {fast_bert.onednn_works()}")
     print(f"{'shape (tokens x in -> out)':40s} {'F.linear GFLOP/s':>17s} {'FastBert GFLOP/s':>17s} {'ratio':>7s}")
     g = torch.Generator().manual_seed(0)
+    ratios = {}
     with torch.inference_mode():
         for n, k, m, gelu in [(2048, 256, 768, False), (2048, 256, 256, False), (2048, 256, 1024, True),
                               (2048, 1024, 256, False)]:  # fmt: skip
@@ -223,6 +224,9 @@ def bench_matmul(rounds: int) -> None:
             label = f"{n} x {k} -> {m}" + (" + GELU" if gelu else "")
             rate = {key: flops / timing[key][0] for key in timing}
             print(f"{label:40s} {rate['plain']:17.1f} {rate['ours']:17.1f} {rate['ours'] / rate['plain']:6.2f}x")
+            ratios[f"inference.dense_{k}_{m}" + ("_gelu" if gelu else "")] = rate["ours"] / rate["plain"]
+    for name, ratio in ratios.items():
+        print_ratio(name, ratio)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import header
+from _common import header, print_ratio
 
 from zhbert.text import JiebaSegmenter
 
@@ -23,6 +23,7 @@ def main() -> None:
     whole, pieces = JiebaSegmenter(max_chars=10**9), JiebaSegmenter()
     whole.cut(["预热"]), pieces.cut(["预热"])  # load the dictionary outside the timing
     print(f"{'characters':>10s} {'whole (s)':>10s} {'pieces of 500 (s)':>19s} {'speed-up':>9s}")
+    ratios = {}
     for n in map(int, args.lengths.split(",")):
         text = "鑫" * n
         tick = time.perf_counter()
@@ -34,8 +35,11 @@ def main() -> None:
             whole.cut([text])
             whole_s = time.perf_counter() - tick
             print(f"{n:>10,d} {whole_s:>10.2f} {piece_s:>19.2f} {whole_s / piece_s:>8.1f}x")
+            ratios[n] = whole_s / piece_s
         else:
             print(f"{n:>10,d} {'(skipped)':>10s} {piece_s:>19.2f}")
+    for n, ratio in ratios.items():
+        print_ratio(f"jieba_long.{n}", ratio)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import REPO, header
+from _common import REPO, header, print_ratio
 
 PLAIN_SERVER = """
 import sys, torch, uvicorn
@@ -288,6 +288,7 @@ def main() -> None:
         print(f"  {'PASS' if ok else 'FAIL'}  {what}")
     if plain.errors:
         print(f"  (the plain server answered {plain.errors} requests with errors)")
+    print_ratio("serve_load.requests_per_s", speedup)
 
 
 if __name__ == "__main__":
