@@ -68,7 +68,7 @@ class ModelArguments:
         metadata={
             "help": "torch.compile (inductor, default mode) the encoder in place; the masked-only loss and the MLM "
             "head stay eager. Off by default: on a busy 2-core Xeon with AMX (bf16, 4 layers of 256) it measured "
-            "1.07-1.6x the eager step at dropout 0.1 and slower at dropout 0 (docs/benchmarks.md). It compiles in "
+            "0.76x to 2.1x the eager step from run to run (docs/benchmarks.md). It compiles in "
             "the first steps (about 40 s there; cached across runs in TORCHINDUCTOR_CACHE_DIR). Inside the "
             "compiled encoder dropout is torch's, fused by inductor. "
             "--torch_compile instead compiles the whole model, whose masked-only loss breaks the graph."
