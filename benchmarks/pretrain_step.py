@@ -9,14 +9,22 @@ common when pretraining from scratch). "eager" rows use transformers' eager atte
 (``wwm-pretrain --attn_implementation eager``). "fast dropout" rows swap in ``zhbert.models.use_fast_dropout``
 (masks from 16-bit lanes of random int64 instead of ``bernoulli_``, ``--fast_dropout true``), whose attention is
 transformers' eager one with the fast mask; their losses are compared with float32's fast-dropout row, which draws
-the same masks. The "compiled" row runs the masked-only model through ``torch.compile`` (inductor, default mode,
-torch's dropout: the fast one's int64 view of a bf16 tensor does not compile), compiled during the warm-up.
+the same masks. "compiled" rows run the model through ``torch.compile`` (inductor; ``--compile-mode``, default
+mode unless given), compiled during the 3 warm-up steps, whose wall time is printed: the whole model
+("compiled"), or its encoder alone in place ("compiled encoder": the gather of masked rows, the head and the
+chunked loss stay eager). Inside a compiled region the fast dropout runs torch's dropout, which inductor fuses
+(its masks then differ from the eager rows'). ``--compile`` measures wwm-pretrain's default step on a CPU with
+bf16 (autocast, fast dropout, masked-only loss) eager and compiled, 4 layers, dropout 0.1; ``--profile ROW``
+then prints where that row's step time goes, by groups of torch ops (torch.profiler, self CPU time).
 
 A first table times the dropout of one attention-probability tensor (32 x 4 x 128 x 128) alone, forward and
 backward: torch's against ``fast_dropout``, in bf16 and float32.
 
     python benchmarks/pretrain_step.py [--rounds 3] [--steps 4] [--sizes small,base] [--dropout 0.1,0]
         [--threads N] [--variants "fp32 masked-only,bf16 masked-only fast dropout"]
+        [--compile [--compile-mode max-autotune]] [--profile "bf16 masked-only fast dropout"]
+
+Quick, eager against compiled:  python benchmarks/pretrain_step.py --compile --rounds 2 --steps 2
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import copy
 import time
 from contextlib import nullcontext
+from typing import Any
 
 import torch
 from _common import header, law_lines
@@ -47,6 +56,16 @@ VARIANTS = [
     "bf16 masked-only fast dropout",
     "bf16 weights masked-only fast dropout",
     "bf16 masked-only compiled",
+    "bf16 masked-only fast dropout compiled",
+    "bf16 masked-only fast dropout compiled encoder",
+]
+# --compile: wwm-pretrain's default step on a CPU with bf16 (autocast, fast dropout, masked-only loss), eager
+# and compiled side by side.
+COMPILE_VARIANTS = [
+    "fp32 masked-only",
+    "bf16 masked-only fast dropout",
+    "bf16 masked-only fast dropout compiled",
+    "bf16 masked-only fast dropout compiled encoder",
 ]
 
 
@@ -131,49 +150,73 @@ def step_flops(config: BertConfig, batch: dict[str, torch.Tensor], dense_head: b
     return 3.0 * (encoder + attention + head)
 
 
+def build(
+    init: torch.nn.Module, name: str, compile_mode: str | None = None
+) -> tuple[torch.nn.Module, torch.optim.Optimizer | MasterWeightsAdamW]:
+    """A copy of ``init`` set up as the row ``name`` says, and its optimizer."""
+    model: Any = copy.deepcopy(init)
+    if "eager" in name or "fast dropout" in name:
+        model.set_attn_implementation("eager")
+    if "fast dropout" in name:
+        use_fast_dropout(model)  # inside a compiled region, fast_dropout runs torch's dropout
+    if "masked-only" in name:
+        model = with_sparse_mlm_loss(model)
+    opt: torch.optim.Optimizer | MasterWeightsAdamW
+    if name.startswith("bf16 weights"):
+        opt = MasterWeightsAdamW(model, lr=1e-4)  # masters from the float32 weights
+        to_bf16_weights(model)
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=1e-4, fused=True)
+    if name.endswith("compiled"):  # inductor, the whole model; compiled in the warm-up steps
+        model = torch.compile(model, mode=compile_mode)
+    elif name.endswith("compiled encoder"):  # the encoder alone, in place; the head and loss stay eager
+        model.base_model.compile(mode=compile_mode)
+    return model, opt
+
+
+def train_steps(
+    model: torch.nn.Module,
+    opt: torch.optim.Optimizer | MasterWeightsAdamW,
+    name: str,
+    batches: list[dict[str, torch.Tensor]],
+    k: int,
+) -> tuple[float, list[float]]:
+    """``k`` steps (forward, backward, optimizer) as the row ``name`` runs them: wall seconds and the losses."""
+    autocast = name.startswith("bf16") and not name.startswith("bf16 weights")
+    cast = torch.autocast("cpu", dtype=torch.bfloat16) if autocast else nullcontext()
+    losses = []
+    start = time.perf_counter()
+    for i in range(k):
+        with cast:
+            loss = model(**batches[i % len(batches)]).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        losses.append(float(loss.detach()))
+    return time.perf_counter() - start, losses
+
+
 def measure(
-    config: BertConfig, batches: list[dict[str, torch.Tensor]], rounds: int, steps: int, variants: list[str]
+    config: BertConfig,
+    batches: list[dict[str, torch.Tensor]],
+    rounds: int,
+    steps: int,
+    variants: list[str],
+    compile_mode: str | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, list[float]]]:
-    """Per variant: tokens/s and useful FLOP/s (best of ``rounds``); and the losses of its first steps from the
-    shared initial weights."""
+    """Per variant: tokens/s, useful FLOP/s (best of ``rounds``) and the wall time of its 3 warm-up steps (the
+    compile, for compiled rows); and the losses of its first steps from the shared initial weights."""
     torch.manual_seed(0)
     init = BertForMaskedLM(config)
-    models: dict[str, torch.nn.Module] = {}
-    optims: dict[str, torch.optim.Optimizer | MasterWeightsAdamW] = {}
-    for name in variants:
-        model = copy.deepcopy(init)
-        if name.endswith(("eager", "fast dropout")):
-            model.set_attn_implementation("eager")
-        if name.endswith("fast dropout"):
-            use_fast_dropout(model)
-        models[name] = with_sparse_mlm_loss(model) if "masked-only" in name else model
-        if name.startswith("bf16 weights"):
-            optims[name] = MasterWeightsAdamW(models[name], lr=1e-4)  # masters from the float32 weights
-            to_bf16_weights(models[name])
-        else:
-            optims[name] = torch.optim.AdamW(models[name].parameters(), lr=1e-4, fused=True)
-        if name.endswith("compiled"):  # inductor; compiled in the warm-up steps
-            models[name] = torch.compile(models[name])
+    built = {name: build(init, name, compile_mode) for name in variants}
 
     def train(name: str, k: int) -> tuple[float, list[float]]:
-        model, opt = models[name], optims[name]
-        autocast = name.startswith("bf16") and not name.startswith("bf16 weights")
-        cast = torch.autocast("cpu", dtype=torch.bfloat16) if autocast else nullcontext()
-        losses = []
-        start = time.perf_counter()
-        for i in range(k):
-            with cast:
-                loss = model(**batches[i % len(batches)]).loss
-            loss.backward()
-            opt.step()
-            opt.zero_grad(set_to_none=True)
-            losses.append(float(loss.detach()))
-        return time.perf_counter() - start, losses
+        return train_steps(*built[name], name, batches, k)
 
-    first = {}
+    first, warmup = {}, {}
     for name in variants:  # also the warm-up; the same dropout masks' seed for each
         torch.manual_seed(1)
-        first[name] = train(name, 3)[1]
+        warmup[name], first[name] = train(name, 3)
     best = {name: float("inf") for name in variants}
     for _ in range(rounds):
         for name in variants:
@@ -182,19 +225,73 @@ def measure(
     out = {}
     for name in variants:
         flops = sum(step_flops(config, batches[i % len(batches)], "dense" in name) for i in range(steps))
-        out[name] = {"tokens_per_s": tokens / best[name], "flops_per_s": flops / best[name]}
+        out[name] = {"tokens_per_s": tokens / best[name], "flops_per_s": flops / best[name], "warmup_s": warmup[name],
+                     "step_s": best[name] / steps}  # fmt: skip
     return out, first
+
+
+# Where a step's CPU time goes: aten ops by their self time, in these groups (the rest is "other").
+OP_GROUPS = {
+    "matrix products": ("aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm"),
+    "softmax (attention; the loss's chunks)": ("aten::_softmax", "aten::_softmax_backward_data", "aten::_log_softmax"),
+    "layer norm": ("aten::native_layer_norm", "aten::native_layer_norm_backward"),
+    "GELU": ("aten::gelu", "aten::gelu_backward"),
+    "dropout masks": ("aten::random_", "aten::ge", "aten::bernoulli_", "aten::native_dropout"),
+    "multiplies and adds": ("aten::mul", "aten::mul_", "aten::add", "aten::add_", "aten::div", "aten::sub_"),
+    "casts and copies": ("aten::copy_", "aten::_to_copy", "aten::clone", "aten::contiguous"),
+    "AdamW": ("aten::_fused_adamw_",),
+    "gathers, embeddings, indexing": ("aten::index", "aten::embedding_dense_backward", "aten::index_select",
+                                      "aten::gather", "aten::nonzero", "aten::index_put_", "aten::embedding"),
+    "allocation and zeroing": ("aten::empty", "aten::zero_", "aten::fill_", "aten::zeros", "aten::empty_like"),
+}  # fmt: skip
+
+
+def profile_step(
+    config: BertConfig, batches: list[dict[str, torch.Tensor]], name: str, steps: int, compile_mode: str | None
+) -> None:
+    """Self CPU time per step of the row ``name``, by the groups of ``OP_GROUPS``, after 3 warm-up steps."""
+    from torch.profiler import ProfilerActivity, profile
+
+    torch.manual_seed(0)
+    model, opt = build(BertForMaskedLM(config), name, compile_mode)
+    train_steps(model, opt, name, batches, 3)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        wall = train_steps(model, opt, name, batches, steps)[0]
+    owner = {op: group for group, ops in OP_GROUPS.items() for op in ops}
+    times: dict[str, float] = {}
+    ops: dict[str, float] = {}
+    for event in prof.key_averages():
+        group = owner.get(event.key, "other")
+        times[group] = times.get(group, 0.0) + event.self_cpu_time_total / 1e3 / steps
+        if group == "other":
+            ops[event.key] = ops.get(event.key, 0.0) + event.self_cpu_time_total / 1e3 / steps
+    total = sum(times.values())
+    print(f"\nprofile of {name}: {steps} steps, {wall / steps * 1e3:.0f} ms a step with the profiler on; "
+          f"self CPU time of the ops, ms per step (summed over threads' op calls)")  # fmt: skip
+    for group, ms in sorted(times.items(), key=lambda kv: -kv[1]):
+        print(f"  {group:40s} {ms:8.1f} {ms / total:6.1%}")
+    top = ", ".join(f"{op} {ms:.1f}" for op, ms in sorted(ops.items(), key=lambda kv: -kv[1])[:8])
+    print(f"  largest in other: {top}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=4)
-    parser.add_argument("--sizes", default="small,base", help="comma-separated: small (4x256, B=32), base (B=8)")
-    parser.add_argument("--dropout", default="0.1,0", help="comma-separated dropout rates (hidden and attention)")
+    parser.add_argument("--sizes", default=None, help="comma-separated: small (4x256, B=32), base (B=8)")
+    parser.add_argument("--dropout", default=None, help="comma-separated dropout rates (hidden and attention)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated rows to measure")
+    parser.add_argument(
+        "--compile", action="store_true", help="eager against compiled rows: " + ", ".join(COMPILE_VARIANTS)
+    )
+    parser.add_argument("--compile-mode", default=None, help="torch.compile mode (default, max-autotune, ...)")
+    parser.add_argument("--profile", default=None, help="a row to profile with torch.profiler after the table")
     args = parser.parse_args()
+    if args.compile:
+        args.variants = ",".join(COMPILE_VARIANTS)
+    args.sizes = args.sizes or ("small" if args.compile else "small,base")
+    args.dropout = args.dropout or ("0.1" if args.compile else "0.1,0")
     if args.threads:
         torch.set_num_threads(args.threads)
     variants = [v.strip() for v in args.variants.split(",")]
@@ -212,7 +309,8 @@ def main() -> None:
     print(
         f"measured matmul peaks (2048x2048 torch.mm): fp32 {peak32 / 1e9:.1f} GFLOP/s, bf16 {peak16 / 1e9:.1f} GFLOP/s"
     )
-    dropout_alone()
+    if not args.compile:
+        dropout_alone()
     sizes = {
         "small": ("4 layers, hidden 256", BertConfig(hidden_size=256, num_hidden_layers=4, num_attention_heads=4,
                                                      intermediate_size=1024), 32, args.steps),
@@ -224,7 +322,7 @@ def main() -> None:
         config.vocab_size = len(tokenizer)
         config.hidden_dropout_prob = config.attention_probs_dropout_prob = dropout
         batches = [collator(rows[i : i + batch_size]) for i in range(0, batch_size * 4, batch_size)]
-        r, first = measure(config, batches, args.rounds, steps, variants)
+        r, first = measure(config, batches, args.rounds, steps, variants, args.compile_mode)
         base = r["fp32 masked-only"]["tokens_per_s"]
         width = max(len(name) for name in variants)
         print(
@@ -237,12 +335,18 @@ def main() -> None:
             tps, fps = r[name]["tokens_per_s"], r[name]["flops_per_s"]
             shares = f"{fps / peak16:13.0%} {fps / peak32:13.0%}"
             print(f"{name:{width}s} {tps:8.0f} {tps / base:19.2f}x {fps / 1e9:15.1f} {shares}")
+        print(f"warm-up, 3 steps (compiled rows: compile included; mode {args.compile_mode or 'default'}):")
+        for name in variants:
+            warm, step = r[name]["warmup_s"], r[name]["step_s"]
+            print(f"  {name:{width}s} {warm:7.1f} s   (3 steady steps: {3 * step:5.2f} s)")
         print("losses of the first 3 steps (same weights, same batches):")
         for name in variants:
             twin = "fp32 " + name.split(" ", 1)[1].removeprefix("weights ")
             ref = first.get(twin if name.endswith(("dense", "fast dropout")) else "", first["fp32 masked-only"])
             diffs = ", ".join(f"{(a - b) / b:+.2%}" for a, b in zip(first[name], ref, strict=True))
             print(f"  {name:{width}s} {' '.join(f'{x:.4f}' for x in first[name])}   vs fp32: {diffs}")
+        if args.profile:
+            profile_step(config, batches, args.profile, steps, args.compile_mode)
 
 
 if __name__ == "__main__":

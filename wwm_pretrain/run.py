@@ -184,6 +184,13 @@ def train(
     if training_args.include_num_input_tokens_seen == "no":
         training_args.include_num_input_tokens_seen = "non_padding"
     with_sparse_mlm_loss(model)
+    if model_args.compile_encoder:
+        if training_args.torch_compile:
+            raise UsageError(
+                "compile_encoder compiles the encoder; torch_compile would compile the whole model again: give one",
+                argument="compile_encoder",
+            )
+        model.base_model.compile()  # in place: parameter names and saved checkpoints stay plain
     collator = WholeWordMaskCollator(
         tokenizer,
         mlm_probability=data_args.mlm_probability,

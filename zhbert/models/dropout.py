@@ -6,8 +6,9 @@ On a CPU, torch draws each dropout mask with ``bernoulli_``, about 5 ns per elem
 ``random_()`` over the full 64-bit range, read as four 16-bit lanes per draw and compared with a threshold: an
 element is kept when its lane is at or above ``round(p * 65536)`` (counted from the lowest lane value), so
 **the drop probability is p rounded to the nearest multiple of 1/65536** (0.1 becomes 6554/65536 = 0.100006).
-Where that rounding would move p by more than 1% (p below ~0.0008 or above ~0.9992), and for dtypes other than
-bf16, float16, float32 and float64, torch's own dropout runs instead.
+Where that rounding would move p by more than 1% (p below ~0.0008 or above ~0.9992), for dtypes other than
+bf16, float16, float32 and float64, and inside ``torch.compile`` (where inductor fuses torch's dropout into its
+kernels), torch's own dropout runs instead.
 
 Otherwise it is dropout: in training each element is kept independently with probability 1 - p and multiplied by
 ``1 / (1 - p)``, rounded to the input's dtype, as torch's CPU dropout does; in eval it is the identity; the
@@ -119,7 +120,9 @@ def fast_dropout(
         raise UsageError(f"dropout probability must lie in [0, 1], got {p}", argument="p")
     if not training or p == 0.0 or x.numel() == 0:
         return x
-    if _threshold(p) is None or x.dtype not in _SAME_WIDTH_INT:
+    if _threshold(p) is None or x.dtype not in _SAME_WIDTH_INT or torch.compiler.is_compiling():
+        # Under torch.compile, torch's dropout: inductor draws its mask inside the fused kernel (and the int64
+        # view of a bf16 tensor does not compile).
         return F.dropout(x, p, training=True)
     return x * keep_mask(x.shape, p, x.dtype, x.device, generator)
 

@@ -89,6 +89,21 @@ def test_reproducible_under_manual_seed():
     assert torch.equal(fast_dropout(x, 0.1, generator=generator), a)
 
 
+def test_compiled_it_is_torch_dropout_and_trains_in_bf16():
+    # torch.compile traces torch's dropout instead (the int64 view of a bf16 tensor does not compile); aot_eager
+    # runs the traced forward and backward graphs without generating code.
+    x = torch.randn(64, 1024, dtype=torch.bfloat16, requires_grad=True)
+    compiled = torch.compile(lambda t: fast_dropout(t, 0.1) * 2.0, backend="aot_eager", fullgraph=True)
+    y = compiled(x)
+    y.sum().backward()
+    kept = y != 0
+    assert abs(1 - float(kept.float().mean()) - 0.1) < 0.01
+    scale = float(torch.tensor(1 / 0.9, dtype=torch.bfloat16))
+    assert x.grad is not None and x.grad.dtype == torch.bfloat16
+    assert torch.equal(x.grad[kept], torch.full_like(x.grad[kept], 2 * scale))
+    assert torch.equal(x.grad[~kept], torch.zeros_like(x.grad[~kept]))
+
+
 def test_outside_16_bit_resolution_torch_dropout_runs_and_bad_p_is_refused():
     torch.manual_seed(0)
     x = torch.ones(N)
