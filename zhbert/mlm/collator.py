@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -148,45 +149,34 @@ class WholeWordMaskCollator:
         if not features:
             raise UsageError("cannot collate an empty batch")
         ids = [f["input_ids"] for f in features]
-        for i, feature in enumerate(features):
-            if "word_ids" not in feature:
-                raise UsageError(
-                    f"feature {i} has no 'word_ids' (keys: {sorted(feature)}); build features with "
-                    "zhbert.wwm_features. Under Trainer, wrap the dataset in zhbert.WordIdsDataset or set "
-                    "TrainingArguments(remove_unused_columns=False) so the column is not dropped"
-                )
-            if len(feature["word_ids"]) != len(ids[i]):
-                raise UsageError(
-                    f"feature {i}: word_ids has {len(feature['word_ids'])} entries but input_ids has {len(ids[i])}"
-                )
-        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))  # (B,)
-        width = int(lengths.max())
+        words: list[Any] = [f.get("word_ids") for f in features]
+        lengths_list = list(map(len, ids))
+        if None in words or list(map(len, words)) != lengths_list:
+            _explain_word_ids_column(features)
+        lengths = np.array(lengths_list, dtype=np.int64)  # (B,)
+        width = max(lengths_list)
         if self.pad_to_multiple_of:
             width = -(-width // self.pad_to_multiple_of) * self.pad_to_multiple_of
         if getattr(self.tokenizer, "padding_side", "right") == "left":
             inside = np.arange(width) >= width - lengths[:, None]  # (B, T)
         else:
             inside = np.arange(width) < lengths[:, None]  # (B, T)
-        total = int(lengths.sum())
-
-        def column(name: str, fill: int, default: int) -> np.ndarray:
-            """One padded column; a feature without it, or whose values all equal ``default``, costs no copy."""
-            values = [f.get(name) for f in features]
-            array = np.full(inside.shape, fill, dtype=np.int64)
-            if all(v is None or _all_equal(v, default) for v in values):
-                array[inside] = default
-            else:
-                rows = ([default] * n if v is None else v for v, n in zip(values, lengths.tolist(), strict=True))
-                array[inside] = np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=total)
-            return array
-
+        total = sum(lengths_list)
         padded = {}
-        for name, fill in (("input_ids", self._pad_id), ("word_ids", -1)):
-            array = np.full(inside.shape, fill, dtype=np.int64)
-            array[inside] = np.fromiter(chain.from_iterable(f[name] for f in features), dtype=np.int64, count=total)
-            padded[name] = array
-        padded["attention_mask"] = column("attention_mask", 0, 1)
-        padded["token_type_ids"] = column("token_type_ids", 0, 0)
+        for name, rows, fill, default in (
+            ("input_ids", ids, self._pad_id, None),
+            ("word_ids", words, -1, None),
+            ("attention_mask", [f.get("attention_mask") for f in features], 0, 1),
+            ("token_type_ids", [f.get("token_type_ids") for f in features], 0, 0),
+        ):
+            if default is not None and _all_equal(rows, default, total):
+                # A column left out, or all ones / all zeros: nothing to read.
+                padded[name] = inside.astype(np.int64) if default else np.zeros(inside.shape, dtype=np.int64)
+                continue
+            if default is not None:
+                rows = [[default] * n if row is None else row for row, n in zip(rows, lengths_list, strict=True)]
+            padded[name] = array = np.full(inside.shape, fill, dtype=np.int64)
+            array[inside] = _concatenate(rows, total)
         return padded, lengths
 
     # -- masking ----------------------------------------------------------------------------------------
@@ -210,7 +200,7 @@ class WholeWordMaskCollator:
         """(B, T) ids and word ids -> (B, T) new ids and labels (-100 where nothing is predicted)."""
         words, positions, units = word_positions(word_ids, lengths)  # (B,), (K,), (K,)
         token_ids = ids.ravel()[positions]  # (K,)
-        maskable = ~self._special[np.minimum(token_ids, self._special.size - 1)]  # (K,)
+        maskable = ~self._special.take(token_ids, mode="clip")  # (K,) ids past the table read False
         # Units: single words, or runs of 1..n consecutive words (n drawn per run).
         if self.max_ngram == 1:
             unit_rows = np.repeat(np.arange(words.size), words)
@@ -218,20 +208,18 @@ class WholeWordMaskCollator:
             run_of_word, unit_rows = ngram_runs(words, self._ngram_cum, rng)
             units = run_of_word[units]
         size = np.bincount(units[maskable], minlength=unit_rows.size)  # (U,) maskable tokens per unit
-        chosen = choose_units(size, unit_rows, words.size, self.mlm_probability, rng)
+        chosen = choose_units(size, unit_rows, self.mlm_probability, rng)
         hit = np.flatnonzero(maskable & chosen[units])  # (M,) masked tokens among the K
         masked = positions[hit]  # (M,) their flat index into (B, T)
 
         labels = np.full(ids.shape, -100, dtype=np.int64)
-        labels.ravel()[masked] = token_ids[hit]
-        new_ids = ids.copy()
-        # What each masked token becomes.
+        labels.ravel()[masked] = targets = token_ids[hit]
+        # What each masked token becomes: [MASK], a random token, or itself.
         draw = rng.random(unit_rows.size)[units[hit]] if self.replace_per_word else rng.random(masked.size)
-        as_mask = draw < self.mask_replace_prob
-        new_ids.ravel()[masked[as_mask]] = self._mask_id
-        as_random = masked[~as_mask & (draw < self.mask_replace_prob + self.random_replace_prob)]
-        if as_random.size:
-            new_ids.ravel()[as_random] = self._random_ids[rng.integers(self._random_ids.size, size=as_random.size)]
+        random_ids = self._random_ids[rng.integers(self._random_ids.size, size=masked.size)]
+        kept = np.where(draw < self.mask_replace_prob + self.random_replace_prob, random_ids, targets)
+        new_ids = ids.copy()
+        new_ids.ravel()[masked] = np.where(draw < self.mask_replace_prob, self._mask_id, kept)
         return new_ids, labels
 
     def __call__(self, features: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
@@ -250,10 +238,38 @@ class WholeWordMaskCollator:
         }
 
 
-def _all_equal(values: Any, value: int) -> bool:
-    if isinstance(values, (list, tuple)):
-        return values.count(value) == len(values)
-    return bool((np.asarray(values) == value).all())
+def _explain_word_ids_column(features: Sequence[Mapping[str, Any]]) -> None:
+    for i, feature in enumerate(features):
+        if "word_ids" not in feature:
+            raise UsageError(
+                f"feature {i} has no 'word_ids' (keys: {sorted(feature)}); build features with "
+                "zhbert.wwm_features. Under Trainer, wrap the dataset in zhbert.WordIdsDataset or set "
+                "TrainingArguments(remove_unused_columns=False) so the column is not dropped"
+            )
+        if len(feature["word_ids"]) != len(feature["input_ids"]):
+            raise UsageError(
+                f"feature {i}: word_ids has {len(feature['word_ids'])} entries but input_ids has "
+                f"{len(feature['input_ids'])}"
+            )
+
+
+def _all_equal(rows: list[Any], value: int, total: int) -> bool:
+    """Whether every row holds only ``value`` (a missing row, None, counts as such)."""
+    try:
+        return sum(map(list.count, rows, repeat(value))) == total  # lists: one C loop over the batch
+    except TypeError:  # not all lists: missing rows, tuples, arrays
+        return all(row is None or bool((np.asarray(row) == value).all()) for row in rows)
+
+
+def _concatenate(rows: Sequence[Any], total: int) -> np.ndarray:
+    """Rows of ints laid end to end, as int64: one pack of a flat list, twice as fast as ``np.fromiter``."""
+    flat: list[Any] = []
+    for row in rows:
+        flat += row
+    try:
+        return np.frombuffer(struct.pack(f"{total}q", *flat), dtype=np.int64)
+    except (struct.error, TypeError):  # not plain ints, or past int64: NumPy converts them, or says why not
+        return np.asarray(flat, dtype=np.int64)
 
 
 class _Feature(Mapping[str, Any]):

@@ -30,17 +30,15 @@ def word_positions(word_ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
         ``words`` (B,) words per row; ``positions`` (K,) flat indices into (B, T) of the tokens inside words, in
         row order; ``units`` (K,) their word numbered across the batch (row r's words follow row r-1's).
     """
-    batch, width = word_ids.shape
     if not word_ids.size:
-        return np.zeros(batch, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.zeros(word_ids.shape[0], dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     last = word_ids.max(axis=1)  # (B,)
     if word_ids.min() < -1 or (last >= lengths).any():
         raise UsageError(_bad_word_ids(word_ids, lengths))
     words = last + 1  # (B,)
     first_unit = np.cumsum(words) - words  # (B,) batch number of each row's word 0
-    flat = word_ids.ravel()
-    positions = np.flatnonzero(flat >= 0)  # (K,)
-    units = flat[positions] + first_unit[positions // width]  # (K,)
+    positions = np.flatnonzero(word_ids >= 0)  # (K,)
+    units = (word_ids + first_unit[:, None]).ravel()[positions]  # (K,)
     # Rows' numbers do not overlap (each id is below its row's word count), so the ids never decrease along
     # every row exactly when the numbers never decrease across the batch.
     if units.size > 1 and (units[1:] < units[:-1]).any():
@@ -93,9 +91,7 @@ def ngram_runs(words: np.ndarray, cum_weights: np.ndarray, rng: np.random.Genera
     return run_of_word, row_of_word[starts.astype(bool)]
 
 
-def choose_units(
-    size: np.ndarray, unit_rows: np.ndarray, batch: int, probability: float, rng: np.random.Generator
-) -> np.ndarray:
+def choose_units(size: np.ndarray, unit_rows: np.ndarray, probability: float, rng: np.random.Generator) -> np.ndarray:
     """Draw the units (words or runs) to predict, row by row.
 
     Each row's units with maskable tokens are taken in random order until ``probability`` of its maskable tokens
@@ -104,29 +100,22 @@ def choose_units(
 
     Args:
         size: (U,) maskable tokens in each unit.
-        unit_rows: (U,) the row of each unit, non-decreasing.
+        unit_rows: (U,) the row of each unit, non-decreasing (units are numbered row after row).
 
     Returns:
         (U,) bool: the units chosen.
     """
-    live = np.flatnonzero(size)  # (L,) units with something to mask
-    rows = unit_rows[live]
-    order = np.argsort(rows + rng.random(live.size))  # random order within each row; rows stay in place
-    chosen_units = live[order]
-    size_sorted = size[chosen_units]
-    taken_after = np.cumsum(size_sorted)
-    count = np.bincount(rows, minlength=batch)  # (B,) live units per row
-    row_ends = np.cumsum(count)
-    cumulative = np.concatenate(([0], taken_after))
-    before_row = cumulative[row_ends - count]  # (B,) maskable tokens in the rows before
-    row_total = cumulative[row_ends] - before_row  # (B,) maskable tokens per row
-    taken_after -= before_row[rows]
-    budget = (probability * row_total)[rows]  # (L,)
-    take = taken_after <= budget
-    crossing = np.flatnonzero(~take & (taken_after - size_sorted < budget))  # at most one a row
-    if crossing.size:
-        room = budget[crossing] - (taken_after - size_sorted)[crossing]
-        take[crossing] = rng.random(crossing.size) * size_sorted[crossing] < room
-    chosen = np.zeros(size.size, dtype=bool)
-    chosen[chosen_units[take]] = True
+    # Units without maskable tokens come along: they cover nothing, so whether they are "taken" changes nothing.
+    order = np.argsort(unit_rows + rng.random(size.size))  # (U,) random order within each row; rows stay in place
+    drawn_size = size[order]
+    # Tokens covered once a unit is taken, counted across the batch: the rows before, then its own row's units
+    # drawn so far. Its row's limit is the rows before plus the budget.
+    covered = np.cumsum(drawn_size)  # (U,)
+    row_size = np.bincount(unit_rows, weights=size)  # (B',) maskable tokens per row
+    limit = (np.cumsum(row_size) - (1.0 - probability) * row_size)[unit_rows]  # (U,) same in drawn order
+    # Taken: units that end within the limit, and the one that crosses it (from `covered - size` below the limit
+    # to `covered` above it) with probability (limit - (covered - size)) / size. With v uniform in (0, 1], both
+    # read: the limit exceeds covered - size * v.
+    chosen = np.empty(size.size, dtype=bool)
+    chosen[order] = covered - limit < drawn_size * (1.0 - rng.random(size.size))
     return chosen
