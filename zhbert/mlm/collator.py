@@ -151,7 +151,7 @@ class WholeWordMaskCollator:
         ids = [f["input_ids"] for f in features]
         words: list[Any] = [f.get("word_ids") for f in features]
         lengths_list = list(map(len, ids))
-        if None in words or list(map(len, words)) != lengths_list:
+        if any(w is None for w in words) or list(map(len, words)) != lengths_list:
             _explain_word_ids_column(features)
         lengths = np.array(lengths_list, dtype=np.int64)  # (B,)
         width = max(lengths_list)
@@ -264,8 +264,9 @@ def _all_equal(rows: list[Any], value: int, total: int) -> bool:
 def _concatenate(rows: Sequence[Any], total: int) -> np.ndarray:
     """Rows of ints laid end to end, as int64: one pack of a flat list, twice as fast as ``np.fromiter``."""
     flat: list[Any] = []
+    extend = flat.extend  # not `+=`, which NumPy would take for an array addition
     for row in rows:
-        flat += row
+        extend(row)
     try:
         return np.frombuffer(struct.pack(f"{total}q", *flat), dtype=np.int64)
     except (struct.error, TypeError):  # not plain ints, or past int64: NumPy converts them, or says why not

@@ -114,8 +114,8 @@ def choose_units(size: np.ndarray, unit_rows: np.ndarray, probability: float, rn
     row_size = np.bincount(unit_rows, weights=size)  # (B',) maskable tokens per row
     limit = (np.cumsum(row_size) - (1.0 - probability) * row_size)[unit_rows]  # (U,) same in drawn order
     # Taken: units that end within the limit, and the one that crosses it (from `covered - size` below the limit
-    # to `covered` above it) with probability (limit - (covered - size)) / size. With v uniform in (0, 1], both
-    # read: the limit exceeds covered - size * v.
+    # to `covered` above it) with probability (limit - (covered - size)) / size. With u uniform in [0, 1), both
+    # read: covered - limit <= size * u (units past the crossing cover `size` or more beyond the limit).
     chosen = np.empty(size.size, dtype=bool)
-    chosen[order] = covered - limit < drawn_size * (1.0 - rng.random(size.size))
+    chosen[order] = covered - limit <= drawn_size * rng.random(size.size)
     return chosen
