@@ -175,7 +175,8 @@ class WholeWordMaskCollator:
                 continue
             if default is not None:
                 rows = [[default] * n if row is None else row for row, n in zip(rows, lengths_list, strict=True)]
-            padded[name] = array = np.full(inside.shape, fill, dtype=np.int64)
+            padded[name] = array = np.empty(inside.shape, dtype=np.int64)
+            array.fill(fill)
             array[inside] = _concatenate(rows, total)
         return padded, lengths
 
@@ -203,16 +204,17 @@ class WholeWordMaskCollator:
         maskable = ~self._special.take(token_ids, mode="clip")  # (K,) ids past the table read False
         # Units: single words, or runs of 1..n consecutive words (n drawn per run).
         if self.max_ngram == 1:
-            unit_rows = np.repeat(np.arange(words.size), words)
+            unit_rows = np.arange(words.size).repeat(words)
         else:
             run_of_word, unit_rows = ngram_runs(words, self._ngram_cum, rng)
             units = run_of_word[units]
         size = np.bincount(units[maskable], minlength=unit_rows.size)  # (U,) maskable tokens per unit
         chosen = choose_units(size, unit_rows, self.mlm_probability, rng)
-        hit = np.flatnonzero(maskable & chosen[units])  # (M,) masked tokens among the K
+        hit = (maskable & chosen[units]).nonzero()[0]  # (M,) masked tokens among the K
         masked = positions[hit]  # (M,) their flat index into (B, T)
 
-        labels = np.full(ids.shape, -100, dtype=np.int64)
+        labels = np.empty(ids.shape, dtype=np.int64)
+        labels.fill(-100)
         labels.ravel()[masked] = targets = token_ids[hit]
         # What each masked token becomes: [MASK], a random token, or itself.
         draw = rng.random(unit_rows.size)[units[hit]] if self.replace_per_word else rng.random(masked.size)

@@ -32,16 +32,16 @@ def word_positions(word_ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarra
     """
     if not word_ids.size:
         return np.zeros(word_ids.shape[0], dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    last = word_ids.max(axis=1)  # (B,)
-    if word_ids.min() < -1 or (last >= lengths).any():
+    last = np.maximum.reduce(word_ids, axis=1)  # (B,) (ufunc reductions: no Python wrapper on tiny arrays)
+    if np.minimum.reduce(word_ids, axis=None) < -1 or np.logical_or.reduce(last >= lengths):
         raise UsageError(_bad_word_ids(word_ids, lengths))
     words = last + 1  # (B,)
-    first_unit = np.cumsum(words) - words  # (B,) batch number of each row's word 0
-    positions = np.flatnonzero(word_ids >= 0)  # (K,)
+    first_unit = words.cumsum() - words  # (B,) batch number of each row's word 0
+    positions = (word_ids >= 0).ravel().nonzero()[0]  # (K,)
     units = (word_ids + first_unit[:, None]).ravel()[positions]  # (K,)
     # Rows' numbers do not overlap (each id is below its row's word count), so the ids never decrease along
     # every row exactly when the numbers never decrease across the batch.
-    if units.size > 1 and (units[1:] < units[:-1]).any():
+    if units.size > 1 and np.logical_or.reduce(units[1:] < units[:-1]):
         raise UsageError(_bad_word_ids(word_ids, lengths))
     return words, positions, units
 
@@ -106,13 +106,13 @@ def choose_units(size: np.ndarray, unit_rows: np.ndarray, probability: float, rn
         (U,) bool: the units chosen.
     """
     # Units without maskable tokens come along: they cover nothing, so whether they are "taken" changes nothing.
-    order = np.argsort(unit_rows + rng.random(size.size))  # (U,) random order within each row; rows stay in place
+    order = (unit_rows + rng.random(size.size)).argsort()  # (U,) random order within each row; rows stay in place
     drawn_size = size[order]
     # Tokens covered once a unit is taken, counted across the batch: the rows before, then its own row's units
     # drawn so far. Its row's limit is the rows before plus the budget.
-    covered = np.cumsum(drawn_size)  # (U,)
+    covered = drawn_size.cumsum()  # (U,)
     row_size = np.bincount(unit_rows, weights=size)  # (B',) maskable tokens per row
-    limit = (np.cumsum(row_size) - (1.0 - probability) * row_size)[unit_rows]  # (U,) same in drawn order
+    limit = (row_size.cumsum() - (1.0 - probability) * row_size)[unit_rows]  # (U,) same in drawn order
     # Taken: units that end within the limit, and the one that crosses it (from `covered - size` below the limit
     # to `covered` above it) with probability (limit - (covered - size)) / size. With u uniform in [0, 1), both
     # read: covered - limit <= size * u (units past the crossing cover `size` or more beyond the limit).
