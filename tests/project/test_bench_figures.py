@@ -74,7 +74,8 @@ def test_a_fall_is_judged_in_the_figures_direction(check):
     assert check.gain(collator, 3.9) == pytest.approx(3.9 / collator.documented)
     table = "fp32 dense                         3202                0.58x           170.7\n"
     assert check.today(dense, table) == 0.58
-    assert check.gain(dense, 0.58) == pytest.approx(dense.documented / 0.58)  # the baseline got relatively faster: worse
+    # the baseline got relatively faster: worse
+    assert check.gain(dense, 0.58) == pytest.approx(dense.documented / 0.58)
     assert check.cpu_matches(dense, "Intel(R) Xeon(R) Processor", {"amx_bf16", "avx512f"})
     assert not check.cpu_matches(dense, "AMD EPYC 9B14", {"avx512_bf16"})
 
