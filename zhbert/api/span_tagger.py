@@ -22,9 +22,8 @@ import torch
 
 from ..errors import UsageError
 from ..text.chars import is_mark
-from ..text.checks import check_int, check_texts
+from ..text.checks import check_texts
 from ..text.pieces import WordPieces, word_pieces
-from .batching import length_batches, pad_batch
 from .onnx_model import OnnxModel
 from .predictor import Predictor
 from .tagger import Entity, EntityTagger
@@ -88,23 +87,11 @@ class SpanTagger(EntityTagger):
     ) -> list[list[tuple[int, int, int, float]]]:
         """The spans scored above ``threshold`` in each text: ``(first token, last token, type id, score)``, token
         positions into the text's ``ids``, each span from the one window that reads it best (``best_window``)."""
-        check_int(batch_size, "batch_size", 1)
-        cls_id, sep_id, pad_id = self.special_ids
         size = self.max_length - 2
-        jobs = []  # (text index, window start, token ids)
         windows = [self._windows(len(p.ids)) if p.ids else [] for p in pieces]
-        for i, p in enumerate(pieces):
-            jobs += [(i, a, p.ids[a : a + size]) for a in windows[i]]
-        jobs.sort(key=lambda job: len(job[2]))
         found: list[list[tuple[int, int, int, float]]] = [[] for _ in pieces]
-        for batch_idx in length_batches(
-            range(len(jobs)), [len(j[2]) + 2 for j in jobs], batch_size, self.tokens_per_call
-        ):
-            batch = [jobs[j] for j in batch_idx]
-            inputs = {
-                k: v.to(self.device)
-                for k, v in pad_batch([[cls_id, *ids, sep_id] for _, _, ids in batch], pad_id).items()
-            }
+        for batch, cpu in self._window_batches(pieces, batch_size):
+            inputs = {k: v.to(self.device) for k, v in cpu.items()}
             logits = self.model(**inputs).logits.float()  # (b, E, T, T)
             text = inputs["attention_mask"].bool()  # (b, T): the text's tokens, not [CLS] or [SEP]
             text[:, 0] = False

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -140,27 +140,30 @@ class EntityTagger(Predictor):
         starts = [*range(0, n - size, step), n - size]
         return sorted(set(starts))
 
-    @torch.inference_mode()
-    def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
-        """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
+    def _window_batches(
+        self, pieces: Sequence[WordPieces], batch_size: int
+    ) -> Iterator[tuple[list[tuple[int, int, list[int]]], dict[str, torch.Tensor]]]:
+        """The windows of every text, ``(text index, window start, token ids)``, shortest first, cut into model
+        calls: each call's windows with their padded ``[CLS] ... [SEP]`` inputs, on the CPU."""
         check_int(batch_size, "batch_size", 1)
         cls_id, sep_id, pad_id = self.special_ids
-        labels = len(self.id2label)
-        jobs = []  # (text index, window start, token ids)
-        for i, p in enumerate(pieces):
-            n = len(p.ids)
-            if n:
-                for a in self._windows(n):
-                    jobs.append((i, a, p.ids[a : a + self.max_length - 2]))
+        size = self.max_length - 2
+        jobs = [(i, a, p.ids[a : a + size]) for i, p in enumerate(pieces) if p.ids for a in self._windows(len(p.ids))]
         jobs.sort(key=lambda job: len(job[2]))
-        scores = [torch.empty(0, labels) for _ in pieces]
-        centrality: dict[int, torch.Tensor] = {}  # of the texts read in more than one window
-        fast = self.fast if self.fast is not None and not self.model.training else None
         for batch_idx in length_batches(
             range(len(jobs)), [len(j[2]) + 2 for j in jobs], batch_size, self.tokens_per_call
         ):
             batch = [jobs[j] for j in batch_idx]
-            cpu = pad_batch([[cls_id, *ids, sep_id] for _, _, ids in batch], pad_id)
+            yield batch, pad_batch([[cls_id, *ids, sep_id] for _, _, ids in batch], pad_id)
+
+    @torch.inference_mode()
+    def token_scores(self, pieces: Sequence[WordPieces], batch_size: int = 32) -> list[torch.Tensor]:
+        """Per-token emission scores (n_tokens, L) of each text, stitched from overlapping windows."""
+        labels = len(self.id2label)
+        scores = [torch.empty(0, labels) for _ in pieces]
+        centrality: dict[int, torch.Tensor] = {}  # of the texts read in more than one window
+        fast = self.fast if self.fast is not None and not self.model.training else None
+        for batch, cpu in self._window_batches(pieces, batch_size):
             inputs = {k: v.to(self.device) for k, v in cpu.items()}
             if fast is not None:
                 packed = fast(**inputs).float().cpu()  # (real tokens, L)
