@@ -36,7 +36,7 @@ def main() -> None:
     cjk_pieces = {i for t, i in vocab.items() if t.startswith("##") and len(t) == 3 and "\u4e00" <= t[2] <= "\u9fff"}
     now = WholeWordMaskCollator(tokenizer, seed=0)
     before = WholeWordMaskCollator(tokenizer, seed=0)
-    before._random_ids = whole  # the draw as it was
+    before._random_ids = whole.numpy()  # the draw as it was
     print(f"vocabulary {len(vocab):,}; drawn from: before {len(whole):,} tokens, now {len(now._random_ids):,}")
     print(f"{'draw':8s} {'replacements':>13s} {'in the corpus':>14s} {'##-CJK pieces':>14s} {'ms/batch (best)':>16s}")
     timing = interleaved({"before": lambda: [before(b) for b in batches], "now": lambda: [now(b) for b in batches]},

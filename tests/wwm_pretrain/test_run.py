@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -59,13 +60,15 @@ def test_tiny_model_end_to_end(tiny_config_dir, law_txt, tmp_path, tokenizer):
     assert "eval_masked_accuracy" in summary and "eval_cloze_accuracy" in summary and "tokens/s" in summary
     results = json.loads((out / "all_results.json").read_text())
     state = json.loads((out / "trainer_state.json").read_text())
-    curve = [e["eval_masked_accuracy"] for e in state["log_history"] if "eval_masked_accuracy" in e]
+    losses = [e["eval_loss"] for e in state["log_history"] if "eval_masked_accuracy" in e][:-1]  # last: the final
     assert results["init_eval_masked_accuracy"] < 0.01 and results["init_eval_cloze_accuracy"] < 0.01
     # The cloze test (single tokens, all [MASK]) is scored on the same held-out blocks, with its own masks.
     assert 0.0 < results["eval_cloze_accuracy"] < 1.0 and results["eval_cloze_loss"] > 0
-    # 400 steps take this tiny model to about the frequent-character plateau (0.04-0.05, by the random stream).
-    assert results["eval_masked_accuracy"] > 0.04
-    assert curve[-1] > 1.3 * curve[0], curve  # still rising well after the first evaluation
+    # 400 steps take this tiny model to about the frequent-character plateau (0.04-0.05). The held-out blocks have
+    # about 2,300 masked tokens, so an accuracy there has a standard error of about 0.004: too coarse to see the
+    # model still learning between evaluations. The loss over the same tokens is not: it falls at each one.
+    assert results["eval_masked_accuracy"] > 0.035
+    assert all(b < a for a, b in itertools.pairwise(losses)) and losses[-1] < losses[0] - 0.1, losses
     assert results["eval_loss"] < results["init_eval_loss"] - 3
     assert math.isclose(results["perplexity"], math.exp(results["eval_loss"]), rel_tol=1e-6)
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,7 @@ import torch
 
 from ..errors import UsageError
 from ..text.word_ids import text_token_ids
+from .masking import choose_units, ngram_runs, word_positions
 
 __all__ = ["WholeWordMaskCollator", "WordIdsDataset"]
 
@@ -62,7 +65,7 @@ class WholeWordMaskCollator:
     seed: int | None = None
     replace_per_word: bool = False
     single_tokens: bool = False
-    _generator: torch.Generator | None = field(default=None, init=False, repr=False, compare=False)
+    _generator: np.random.Generator | None = field(default=None, init=False, repr=False, compare=False)
     _generator_owner: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -89,7 +92,8 @@ class WholeWordMaskCollator:
                 raise UsageError(f"ngram_weights needs {self.max_ngram} weights (one per n-gram), got {len(weights)}")
             if any(w < 0 for w in weights) or sum(weights) <= 0:
                 raise UsageError(f"ngram_weights must be non-negative with a positive sum, got {weights}")
-        self._ngram_weights = torch.tensor(weights, dtype=torch.float64) / sum(weights)
+        self._ngram_cum = np.cumsum(weights) / sum(weights)
+        self._ngram_cum[-1] = np.inf  # every draw below 1 lands on a length
         if self.pad_to_multiple_of is not None and (
             not isinstance(self.pad_to_multiple_of, int) or self.pad_to_multiple_of < 1
         ):
@@ -103,74 +107,78 @@ class WholeWordMaskCollator:
             raise UsageError("the tokenizer has no pad token")
         self._mask_id = int(tok.mask_token_id)
         self._pad_id = int(tok.pad_token_id)
-        self._special_ids = torch.tensor(sorted(set(tok.all_special_ids)), dtype=torch.long)
+        special = sorted({int(i) for i in tok.all_special_ids})
+        # special[id] for every id up to the largest special one; larger ids read the last entry (False).
+        self._special = np.zeros(special[-1] + 2 if special else 1, dtype=bool)
+        self._special[special] = True
         # Random replacements come from tokens that occur in text: no special tokens, no [unusedN], and none of
         # the ~7k ##-pieces of CJK characters, which the tokenizer never produces (docs/benchmarks.md measures it).
-        self._random_ids = torch.tensor(text_token_ids(tok), dtype=torch.long)
+        self._random_ids = np.asarray(text_token_ids(tok), dtype=np.int64)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_generator"] = None  # generators do not pickle; each process makes its own
+        state["_generator"] = None  # each process makes its own stream
         state["_generator_owner"] = None
         return state
 
     # -- randomness -------------------------------------------------------------------------------------
 
-    def _rng(self, example_ids: Sequence[int] | None = None) -> torch.Generator | None:
+    def _rng(self, example_ids: Sequence[int] | None = None) -> np.random.Generator:
         if self.seed is not None and example_ids is not None:
             digest = hashlib.blake2b(np.asarray([self.seed, *example_ids], dtype=np.int64).tobytes(), digest_size=8)
-            return torch.Generator().manual_seed(int.from_bytes(digest.digest(), "little") & (2**63 - 1))
+            return np.random.default_rng(int.from_bytes(digest.digest(), "little"))
         if self.seed is None:
-            return None  # torch's global generator: seeded by Trainer, and per worker by DataLoader
+            # torch's global generator, seeded by Trainer and per worker by DataLoader, seeds each batch's stream.
+            return np.random.default_rng(int(torch.randint(2**63 - 1, (1,)).item()))
         info = torch.utils.data.get_worker_info()
         owner = (os.getpid(), -1 if info is None else info.id)
         if self._generator is None or self._generator_owner != owner:
             seed = self.seed if info is None else hash((self.seed, info.seed)) & (2**63 - 1)
-            self._generator = torch.Generator().manual_seed(seed)
+            self._generator = np.random.default_rng(seed & (2**64 - 1))
             self._generator_owner = owner
         return self._generator
 
     # -- padding ----------------------------------------------------------------------------------------
 
     def _pad(self, features: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
+        """The padded columns and ``word_ids`` (-1 in padding), as tensors."""
+        padded, _ = self._pad_arrays(features)
+        return {name: torch.from_numpy(array) for name, array in padded.items()}
+
+    def _pad_arrays(self, features: Sequence[Mapping[str, Any]]) -> tuple[dict[str, np.ndarray], np.ndarray]:
         if not features:
             raise UsageError("cannot collate an empty batch")
-        for i, feature in enumerate(features):
-            if "word_ids" not in feature:
-                raise UsageError(
-                    f"feature {i} has no 'word_ids' (keys: {sorted(feature)}); build features with "
-                    "zhbert.wwm_features. Under Trainer, wrap the dataset in zhbert.WordIdsDataset or set "
-                    "TrainingArguments(remove_unused_columns=False) so the column is not dropped"
-                )
-            if len(feature["word_ids"]) != len(feature["input_ids"]):
-                raise UsageError(
-                    f"feature {i}: word_ids has {len(feature['word_ids'])} entries but input_ids has "
-                    f"{len(feature['input_ids'])}"
-                )
-        lengths = [len(f["input_ids"]) for f in features]
-        width = max(lengths)
+        ids = [f["input_ids"] for f in features]
+        words: list[Any] = [f.get("word_ids") for f in features]
+        lengths_list = list(map(len, ids))
+        if any(w is None for w in words) or list(map(len, words)) != lengths_list:
+            _explain_word_ids_column(features)
+        lengths = np.array(lengths_list, dtype=np.int64)  # (B,)
+        width = max(lengths_list)
         if self.pad_to_multiple_of:
             width = -(-width // self.pad_to_multiple_of) * self.pad_to_multiple_of
-        left = getattr(self.tokenizer, "padding_side", "right") == "left"
-        columns = {
-            "input_ids": self._pad_id,
-            "attention_mask": 0,
-            "token_type_ids": 0,
-            "word_ids": -1,
-        }
-        out = {}
-        for name, fill in columns.items():
-            array = np.full((len(features), width), fill, dtype=np.int64)
-            for row, (feature, n) in enumerate(zip(features, lengths, strict=True)):
-                values = feature.get(name)
-                if values is None:
-                    values = 1 if name == "attention_mask" else 0
-                if left:
-                    array[row, width - n :] = values
-                else:
-                    array[row, :n] = values
-            out[name] = torch.from_numpy(array)
-        return out
+        if getattr(self.tokenizer, "padding_side", "right") == "left":
+            inside = np.arange(width) >= width - lengths[:, None]  # (B, T)
+        else:
+            inside = np.arange(width) < lengths[:, None]  # (B, T)
+        total = sum(lengths_list)
+        padded = {}
+        for name, rows, fill, default in (
+            ("input_ids", ids, self._pad_id, None),
+            ("word_ids", words, -1, None),
+            ("attention_mask", [f.get("attention_mask") for f in features], 0, 1),
+            ("token_type_ids", [f.get("token_type_ids") for f in features], 0, 0),
+        ):
+            if default is not None and _all_equal(rows, default, total):
+                # A column left out, or all ones / all zeros: nothing to read.
+                padded[name] = inside.astype(np.int64) if default else np.zeros(inside.shape, dtype=np.int64)
+                continue
+            if default is not None:
+                rows = [[default] * n if row is None else row for row, n in zip(rows, lengths_list, strict=True)]
+            padded[name] = array = np.empty(inside.shape, dtype=np.int64)
+            array.fill(fill)
+            array[inside] = _concatenate(rows, total)
+        return padded, lengths
 
     # -- masking ----------------------------------------------------------------------------------------
 
@@ -181,93 +189,90 @@ class WholeWordMaskCollator:
 
         With ``example_ids`` and a ``seed``, the draw depends only on the seed and those ids.
         """
-        _check_word_ids(word_ids)
-        gen = self._rng(example_ids)
-        batch, width = input_ids.shape
-        maskable = (word_ids >= 0) & ~torch.isin(input_ids, self._special_ids)  # (B, T)
-        n_words = int(word_ids.max().item()) + 1 if word_ids.numel() else 0
-        if n_words <= 0:
-            return input_ids.clone(), torch.full_like(input_ids, -100)
+        ids = np.asarray(input_ids, dtype=np.int64)
+        words = np.asarray(word_ids, dtype=np.int64)
+        lengths = np.full(ids.shape[0], ids.shape[1], dtype=np.int64)
+        new_ids, labels = self._mask(ids, words, lengths, self._rng(example_ids))
+        return torch.from_numpy(new_ids), torch.from_numpy(labels)
 
+    def _mask(
+        self, ids: np.ndarray, word_ids: np.ndarray, lengths: np.ndarray, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(B, T) ids and word ids -> (B, T) new ids and labels (-100 where nothing is predicted)."""
+        words, positions, units = word_positions(word_ids, lengths)  # (B,), (K,), (K,)
+        token_ids = ids.ravel()[positions]  # (K,)
+        maskable = ~self._special.take(token_ids, mode="clip")  # (K,) ids past the table read False
         # Units: single words, or runs of 1..n consecutive words (n drawn per run).
         if self.max_ngram == 1:
-            token_unit = word_ids.clamp(min=0)  # (B, T)
+            unit_rows = np.arange(words.size).repeat(words)
         else:
-            run = torch.multinomial(self._ngram_weights, batch * n_words, replacement=True, generator=gen)
-            run_ends = (run.view(batch, n_words) + 1).cumsum(dim=1)  # (B, W) exclusive end word of each run
-            word_run = torch.searchsorted(
-                run_ends, torch.arange(n_words).expand(batch, n_words).contiguous(), right=True
-            )  # (B, W)
-            token_unit = word_run.gather(1, word_ids.clamp(min=0))
-        n_units = n_words
-        unit_size = torch.zeros(batch, n_units, dtype=torch.float64)
-        unit_size.scatter_add_(1, token_unit, maskable.to(torch.float64))  # (B, U) maskable tokens per unit
+            run_of_word, unit_rows = ngram_runs(words, self._ngram_cum, rng)
+            units = run_of_word[units]
+        size = np.bincount(units[maskable], minlength=unit_rows.size)  # (U,) maskable tokens per unit
+        chosen = choose_units(size, unit_rows, self.mlm_probability, rng)
+        hit = (maskable & chosen[units]).nonzero()[0]  # (M,) masked tokens among the K
+        masked = positions[hit]  # (M,) their flat index into (B, T)
 
-        # Units in random order; take them while the budget lasts.
-        keys = torch.rand(batch, n_units, generator=gen, dtype=torch.float64)
-        keys.masked_fill_(unit_size == 0, 2.0)
-        order = keys.argsort(dim=1)
-        size_sorted = unit_size.gather(1, order)
-        taken_after = size_sorted.cumsum(dim=1)
-        taken_before = taken_after - size_sorted
-        budget = self.mlm_probability * maskable.sum(dim=1, keepdim=True).to(torch.float64)  # (B, 1)
-        crossing = (taken_before < budget) & (taken_after > budget)
-        p_cross = ((budget - taken_before) / size_sorted.clamp(min=1.0)).clamp(0.0, 1.0)
-        chosen_sorted = (size_sorted > 0) & (
-            (taken_after <= budget)
-            | (crossing & (torch.rand(p_cross.shape, generator=gen, dtype=torch.float64) < p_cross))
-        )
-        chosen = torch.zeros_like(chosen_sorted).scatter_(1, order, chosen_sorted)
-        masked = maskable & chosen.gather(1, token_unit)  # (B, T)
-
-        # What each masked token becomes.
-        if self.replace_per_word:
-            draw = torch.rand(batch, n_units, generator=gen).gather(1, token_unit)
-        else:
-            draw = torch.rand(batch, width, generator=gen)
-        to_mask = masked & (draw < self.mask_replace_prob)
-        to_random = (
-            masked & (draw >= self.mask_replace_prob) & (draw < self.mask_replace_prob + self.random_replace_prob)
-        )
-
-        labels = torch.where(masked, input_ids, torch.full_like(input_ids, -100))
-        new_ids = input_ids.masked_fill(to_mask, self._mask_id)
-        n_random = int(to_random.sum().item())
-        if n_random:
-            picks = torch.randint(len(self._random_ids), (n_random,), generator=gen)
-            new_ids[to_random] = self._random_ids[picks]
+        labels = np.empty(ids.shape, dtype=np.int64)
+        labels.fill(-100)
+        labels.ravel()[masked] = targets = token_ids[hit]
+        # What each masked token becomes: [MASK], a random token, or itself.
+        draw = rng.random(unit_rows.size)[units[hit]] if self.replace_per_word else rng.random(masked.size)
+        random_ids = self._random_ids[rng.integers(self._random_ids.size, size=masked.size)]
+        kept = np.where(draw < self.mask_replace_prob + self.random_replace_prob, random_ids, targets)
+        new_ids = ids.copy()
+        new_ids.ravel()[masked] = np.where(draw < self.mask_replace_prob, self._mask_id, kept)
         return new_ids, labels
 
     def __call__(self, features: Sequence[Mapping[str, Any]]) -> dict[str, torch.Tensor]:
-        padded = self._pad(features)
+        padded, lengths = self._pad_arrays(features)
         example_ids = [int(f["idx"]) for f in features] if all("idx" in f for f in features) else None
         word_ids = padded["word_ids"]
         if self.single_tokens:
             real = word_ids >= 0  # (B, T)
-            word_ids = torch.where(real, real.long().cumsum(dim=1) - 1, -1)  # each token its own word
-        input_ids, labels = self.mask_whole_words(padded["input_ids"], word_ids, example_ids)
+            word_ids = np.where(real, real.cumsum(axis=1) - 1, -1)  # each token its own word
+        input_ids, labels = self._mask(padded["input_ids"], word_ids, lengths, self._rng(example_ids))
         return {
-            "input_ids": input_ids,
-            "attention_mask": padded["attention_mask"],
-            "token_type_ids": padded["token_type_ids"],
-            "labels": labels,
+            "input_ids": torch.from_numpy(input_ids),
+            "attention_mask": torch.from_numpy(padded["attention_mask"]),
+            "token_type_ids": torch.from_numpy(padded["token_type_ids"]),
+            "labels": torch.from_numpy(labels),
         }
 
 
-def _check_word_ids(word_ids: torch.Tensor) -> None:
-    """Word ids are -1 (no word) or word numbers counting from 0 that never decrease along a row, each below the
-    row's width (a row of T tokens holds at most T words). Anything else is refused before it sizes a tensor."""
-    if not word_ids.numel():
-        return
-    problems = [
-        (word_ids < -1, "a word id below -1 (-1 marks tokens outside every word)"),
-        ((word_ids >= 0) & (word_ids < word_ids.cummax(dim=1).values), "word ids that decrease along the row"),
-        (word_ids >= word_ids.shape[1], f"a word id of {word_ids.shape[1]} or more, in a row of {word_ids.shape[1]}"),
-    ]
-    for bad, what in problems:
-        rows = bad.any(dim=1).nonzero().flatten().tolist()
-        if rows:
-            raise UsageError(f"feature {rows[0]} has {what}; word ids count the words of a text from 0")
+def _explain_word_ids_column(features: Sequence[Mapping[str, Any]]) -> None:
+    for i, feature in enumerate(features):
+        if "word_ids" not in feature:
+            raise UsageError(
+                f"feature {i} has no 'word_ids' (keys: {sorted(feature)}); build features with "
+                "zhbert.wwm_features. Under Trainer, wrap the dataset in zhbert.WordIdsDataset or set "
+                "TrainingArguments(remove_unused_columns=False) so the column is not dropped"
+            )
+        if len(feature["word_ids"]) != len(feature["input_ids"]):
+            raise UsageError(
+                f"feature {i}: word_ids has {len(feature['word_ids'])} entries but input_ids has "
+                f"{len(feature['input_ids'])}"
+            )
+
+
+def _all_equal(rows: list[Any], value: int, total: int) -> bool:
+    """Whether every row holds only ``value`` (a missing row, None, counts as such)."""
+    try:
+        return sum(map(list.count, rows, repeat(value))) == total  # lists: one C loop over the batch
+    except TypeError:  # not all lists: missing rows, tuples, arrays
+        return all(row is None or bool((np.asarray(row) == value).all()) for row in rows)
+
+
+def _concatenate(rows: Sequence[Any], total: int) -> np.ndarray:
+    """Rows of ints laid end to end, as int64: one pack of a flat list, twice as fast as ``np.fromiter``."""
+    flat: list[Any] = []
+    extend = flat.extend  # not `+=`, which NumPy would take for an array addition
+    for row in rows:
+        extend(row)
+    try:
+        return np.frombuffer(struct.pack(f"{total}q", *flat), dtype=np.int64)
+    except (struct.error, TypeError):  # not plain ints, or past int64: NumPy converts them, or says why not
+        return np.asarray(flat, dtype=np.int64)
 
 
 class _Feature(Mapping[str, Any]):
