@@ -255,7 +255,7 @@ def profile_step(
     torch.manual_seed(0)
     model, opt = build(BertForMaskedLM(config), name, compile_mode)
     train_steps(model, opt, name, batches, 3)
-    with profile(activities=[ProfilerActivity.CPU]) as prof:
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
         wall = train_steps(model, opt, name, batches, steps)[0]
     owner = {op: group for group, ops in OP_GROUPS.items() for op in ops}
     times: dict[str, float] = {}
@@ -272,6 +272,13 @@ def profile_step(
         print(f"  {group:40s} {ms:8.1f} {ms / total:6.1%}")
     top = ", ".join(f"{op} {ms:.1f}" for op, ms in sorted(ops.items(), key=lambda kv: -kv[1])[:8])
     print(f"  largest in other: {top}")
+    casts = [e for e in prof.key_averages(group_by_input_shape=True) if owner.get(e.key) == "casts and copies"]
+    print("  largest casts and copies, by the shapes of their inputs (ms per step, calls per step):")
+    for event in sorted(casts, key=lambda e: -e.self_cpu_time_total)[:10]:
+        shapes = " ".join(str(tuple(shape)) for shape in event.input_shapes if shape)
+        print(
+            f"    {event.key:22s} {event.self_cpu_time_total / 1e3 / steps:8.1f} {event.count / steps:5.0f}  {shapes}"
+        )
 
 
 def main() -> None:
