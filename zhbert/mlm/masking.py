@@ -106,7 +106,8 @@ def choose_units(size: np.ndarray, unit_rows: np.ndarray, probability: float, rn
         (U,) bool: the units chosen.
     """
     # Units without maskable tokens come along: they cover nothing, so whether they are "taken" changes nothing.
-    order = (unit_rows + rng.random(size.size)).argsort()  # (U,) random order within each row; rows stay in place
+    uniform = rng.random(2 * size.size)  # (2U,) the order, then the draw for the unit crossing the budget
+    order = (unit_rows + uniform[: size.size]).argsort()  # (U,) random order within each row; rows stay in place
     drawn_size = size[order]
     # Tokens covered once a unit is taken, counted across the batch: the rows before, then its own row's units
     # drawn so far. Its row's limit is the rows before plus the budget.
@@ -117,5 +118,5 @@ def choose_units(size: np.ndarray, unit_rows: np.ndarray, probability: float, rn
     # to `covered` above it) with probability (limit - (covered - size)) / size. With u uniform in [0, 1), both
     # read: covered - limit <= size * u (units past the crossing cover `size` or more beyond the limit).
     chosen = np.empty(size.size, dtype=bool)
-    chosen[order] = covered - limit <= drawn_size * rng.random(size.size)
+    chosen[order] = covered - limit <= drawn_size * uniform[size.size :]
     return chosen
