@@ -111,7 +111,7 @@ class LinesOutput:
 
     def write(self, lines: Sequence[str]) -> None:
         """Append whole lines (each ending in a newline) and sync them to disk; if the write is interrupted (Ctrl-C),
-        the file is cut back to its last whole line."""
+        the file is cut back to its last whole line. Lines written whole stay when the sync is interrupted."""
         data = "".join(lines).encode("utf-8")
         if self.path == STDIN:
             sys.stdout.buffer.write(data)
@@ -124,12 +124,12 @@ class LinesOutput:
             view = memoryview(data)
             while view:
                 view = view[os.write(self._fd, view) :]
-            os.fsync(self._fd)
         except BaseException:
             os.ftruncate(self._fd, self._size)
             raise
         self._size += len(data)
         self.lines += len(lines)
+        os.fsync(self._fd)
 
     def close(self, discard: bool = False) -> None:
         """Close the file; ``discard`` removes it if this run created it."""
