@@ -105,7 +105,7 @@ SHAPES = [
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(exs=examples())
 def test_written_shapes_read_back_to_the_same_spans(shape, exs, tmp_path):
     if shape == "tags":
